@@ -1,0 +1,37 @@
+import { EventStore } from './port';
+import { PostgresEventStore } from './postgres/postgres-event-store';
+
+export const DEFAULT_EVENT_STORE_URL = 'postgres://postgres@127.0.0.1:5432/certm3_events';
+
+export type EventStoreKind = 'postgres' | 'eventstoredb';
+
+/** Which adapter a URL selects; undefined for a URL no adapter understands. */
+export function eventStoreKindOf(url: string): EventStoreKind | undefined {
+  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
+  if (/^esdb(\+discover)?:\/\//i.test(url)) return 'eventstoredb';
+  return undefined;
+}
+
+export interface CreateEventStoreOptions {
+  /** EVENT_STORE_URL; the local PostgreSQL database `certm3_events` when unset. */
+  readonly url?: string;
+  readonly poolSize?: number;
+}
+
+export async function createEventStore(options: CreateEventStoreOptions = {}): Promise<EventStore> {
+  const url = options.url || DEFAULT_EVENT_STORE_URL;
+  switch (eventStoreKindOf(url)) {
+    case 'postgres':
+      return PostgresEventStore.connect({ url, poolSize: options.poolSize });
+    case 'eventstoredb':
+      // The adapter and its gRPC emulator are the next piece of work (issue 3); refusing loudly beats
+      // silently falling back to another store.
+      throw new Error(
+        'EVENT_STORE_URL selects EventStoreDB, whose adapter is not built yet; use a postgres:// URL',
+      );
+    default:
+      throw new Error(
+        'EVENT_STORE_URL must start with postgres://, postgresql://, esdb:// or esdb+discover://',
+      );
+  }
+}

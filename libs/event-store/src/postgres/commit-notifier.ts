@@ -1,0 +1,93 @@
+import { Client } from 'pg';
+import { NOTIFY_CHANNEL } from './schema';
+
+const RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * One LISTEN connection shared by all subscriptions of a store. Each notification bumps `generation`;
+ * a subscription notes the generation before it reads, and after an empty read waits for a later one, so a
+ * commit landing between its read and its wait is never slept through. A lost connection is reopened in
+ * the background; until then, waits end on their poll timeout.
+ */
+export class CommitNotifier {
+  generation = 0;
+  private readonly waiters = new Set<() => void>();
+  private client: Client | null = null;
+  private running = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly url: string) {}
+
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+    this.bump();
+  }
+
+  /** Resolves at the first notification after `seenGeneration`, after `timeoutMs`, or on `signal`. */
+  waitForCommitAfter(seenGeneration: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.generation !== seenGeneration || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done);
+      this.waiters.add(done);
+    });
+  }
+
+  private bump(): void {
+    this.generation++;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.url });
+    client.on('notification', () => this.bump());
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch {
+      this.lost(client);
+      return;
+    }
+    if (!this.running) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    // Commits made while we were not listening sent notifications nobody heard.
+    this.bump();
+  }
+
+  private lost(client: Client): void {
+    if (this.client === client) this.client = null;
+    client.end().catch(() => undefined);
+    if (!this.running || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.running && !this.client) void this.connect();
+    }, RECONNECT_DELAY_MS);
+    this.reconnectTimer.unref();
+  }
+}

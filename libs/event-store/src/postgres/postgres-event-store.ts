@@ -1,0 +1,354 @@
+import { Client, Pool, PoolConfig } from 'pg';
+import { ensureDatabase, isConnectionError } from '@certm3/pg-support';
+import {
+  EventStoreError,
+  EventStoreUnavailableError,
+  InvalidAppendError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../errors';
+import {
+  AllSubscription,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  GlobalPosition,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  START_POSITION,
+  SubscribeToAllOptions,
+} from '../port';
+import { validateAppend } from '../validate-append';
+import { CommitNotifier } from './commit-notifier';
+import {
+  EXPECTED_ANY,
+  EXPECTED_NO_STREAM,
+  EXPECTED_STREAM_EXISTS,
+  migrateEventStoreSchema,
+  WRONG_EXPECTED_REVISION_SQLSTATE,
+} from './schema';
+
+export interface PostgresEventStoreOptions {
+  /** postgres:// URL of the event store's own database; created if missing. */
+  readonly url: string;
+  readonly poolSize?: number;
+  /** Rows fetched per query by reads and subscriptions. */
+  readonly pageSize?: number;
+  /**
+   * How often an idle subscription re-reads even without a notification. Notifications wake it within
+   * milliseconds; the poll covers a lost listener connection and transactions outside certm3 holding the
+   * snapshot's xmin back (they end without notifying).
+   */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  event_type: string;
+  data: RecordedEvent['data'];
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS =
+  'global_position, transaction_id::text AS transaction_id, stream_id, stream_revision, event_id, event_type, data, metadata, recorded_at';
+
+/** Only rows of transactions older than every transaction still running: none can appear behind them. */
+const SAFE_TO_READ = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+
+const UNIQUE_VIOLATION = '23505';
+
+export class PostgresEventStore implements EventStore {
+  private readonly pool: Pool;
+  private readonly notifier: CommitNotifier;
+  private readonly pageSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly activeSubscriptions = new Set<symbol>();
+  private readonly openSubscriptions = new Set<AllSubscription>();
+  private closed = false;
+
+  private constructor(options: PostgresEventStoreOptions) {
+    const poolConfig: PoolConfig = {
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    };
+    this.pool = new Pool(poolConfig);
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    this.pool.on('error', () => undefined);
+    this.pageSize = options.pageSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.notifier = new CommitNotifier(options.url);
+  }
+
+  /** Creates the database if missing, migrates its schema, and returns a ready store. */
+  static async connect(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    try {
+      await ensureDatabase(options.url);
+      const client = new Client({ connectionString: options.url });
+      await client.connect();
+      try {
+        await migrateEventStoreSchema(client);
+      } finally {
+        await client.end();
+      }
+    } catch (error) {
+      throw mapError(error);
+    }
+    return new PostgresEventStore(options);
+  }
+
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    validateAppend(streamId, events);
+    try {
+      const { rows } = await this.pool.query<{
+        next_revision: string;
+        commit_position: string;
+        prepare_position: string;
+      }>('SELECT * FROM append_to_stream($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
+        streamId,
+        encodeExpectedRevision(expectedRevision).toString(),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+      ]);
+      const row = rows[0];
+      return {
+        nextRevision: BigInt(row.next_revision),
+        position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+      };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === WRONG_EXPECTED_REVISION_SQLSTATE) {
+        const actual = BigInt((error as { detail: string }).detail);
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, actual < 0n ? 'no_stream' : actual, {
+          cause: error,
+        });
+      }
+      if (
+        code === UNIQUE_VIOLATION &&
+        (error as { constraint?: string }).constraint === 'events_event_id_key'
+      ) {
+        throw new InvalidAppendError(`an event with one of these ids is already recorded`, { cause: error });
+      }
+      throw mapError(error);
+    }
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+    this.assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromRevision ?? (forwards ? 'start' : 'end');
+    if (forwards && from === 'end') {
+      await this.assertStreamExists(streamId);
+      return;
+    }
+    const order = forwards ? 'ASC' : 'DESC';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    // The caller's bound is inclusive; after the first page the bound is the last revision seen, exclusive.
+    let bound: bigint | null = typeof from === 'bigint' ? from : from === 'start' ? 0n : null;
+    let inclusive = true;
+    let first = true;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const comparison = (forwards ? '>' : '<') + (inclusive ? '=' : '');
+      const rows =
+        bound === null
+          ? await this.query<EventRow>(
+              `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_revision ${order} LIMIT $2`,
+              [streamId, limit],
+            )
+          : await this.query<EventRow>(
+              `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_revision ${comparison} $2
+               ORDER BY stream_revision ${order} LIMIT $3`,
+              [streamId, bound.toString(), limit],
+            );
+      if (first && rows.length === 0) await this.assertStreamExists(streamId);
+      for (const row of rows) yield toRecordedEvent(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      bound = BigInt(rows[rows.length - 1].stream_revision);
+      inclusive = false;
+      first = false;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    this.assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const from = options.from ?? (forwards ? 'start' : 'end');
+    if ((forwards && from === 'end') || (!forwards && from === 'start')) return;
+    let after: GlobalPosition | null = from === 'start' ? START_POSITION : from === 'end' ? null : from;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const rows = forwards
+        ? await this.readAllForwardsPage(after ?? START_POSITION, limit)
+        : await this.readAllBackwardsPage(after, limit);
+      for (const row of rows) yield toRecordedEvent(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      after = toRecordedEvent(rows[rows.length - 1]).position;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    this.assertOpen();
+    const closing = new AbortController();
+    // 'end' means the head at the moment of subscribing, not at the first pull.
+    const start = this.resolveSubscriptionStart(options.from ?? 'start');
+    start.catch(() => undefined);
+    const iterator = this.deliverAll(start, closing.signal);
+    const subscription: AllSubscription = {
+      [Symbol.asyncIterator]: () => iterator,
+      close: async () => {
+        closing.abort();
+        this.openSubscriptions.delete(subscription);
+        await iterator.return(undefined);
+      },
+    };
+    this.openSubscriptions.add(subscription);
+    return subscription;
+  }
+
+  private async *deliverAll(
+    start: Promise<GlobalPosition>,
+    closing: AbortSignal,
+  ): AsyncGenerator<RecordedEvent, void, undefined> {
+    const ticket = Symbol('subscription');
+    this.activeSubscriptions.add(ticket);
+    this.notifier.start();
+    try {
+      let checkpoint = await start;
+      while (!closing.aborted) {
+        const seen = this.notifier.generation;
+        const rows = await this.readAllForwardsPage(checkpoint, this.pageSize);
+        for (const row of rows) {
+          if (closing.aborted) return;
+          const event = toRecordedEvent(row);
+          checkpoint = event.position;
+          yield event;
+        }
+        if (rows.length < this.pageSize) {
+          await this.notifier.waitForCommitAfter(seen, this.pollIntervalMs, closing);
+        }
+      }
+    } finally {
+      this.activeSubscriptions.delete(ticket);
+      if (this.activeSubscriptions.size === 0) await this.notifier.stop();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.openSubscriptions].map((subscription) => subscription.close()));
+    await this.notifier.stop();
+    await this.pool.end();
+  }
+
+  private async resolveSubscriptionStart(from: GlobalPosition | 'start' | 'end'): Promise<GlobalPosition> {
+    if (from === 'start') return START_POSITION;
+    if (from !== 'end') return from;
+    const [last] = await this.readAllBackwardsPage(null, 1);
+    return last ? toRecordedEvent(last).position : START_POSITION;
+  }
+
+  private readAllForwardsPage(after: GlobalPosition, limit: number): Promise<EventRow[]> {
+    return this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint) AND ${SAFE_TO_READ}
+       ORDER BY transaction_id, global_position LIMIT $3`,
+      [after.commit.toString(), after.prepare.toString(), limit],
+    );
+  }
+
+  private readAllBackwardsPage(before: GlobalPosition | null, limit: number): Promise<EventRow[]> {
+    return before === null
+      ? this.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE ${SAFE_TO_READ}
+           ORDER BY transaction_id DESC, global_position DESC LIMIT $1`,
+          [limit],
+        )
+      : this.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events
+           WHERE (transaction_id, global_position) < ($1::text::xid8, $2::bigint) AND ${SAFE_TO_READ}
+           ORDER BY transaction_id DESC, global_position DESC LIMIT $3`,
+          [before.commit.toString(), before.prepare.toString(), limit],
+        );
+  }
+
+  private async assertStreamExists(streamId: string): Promise<void> {
+    const rows = await this.query<{ revision: string }>(
+      'SELECT revision FROM streams WHERE stream_id = $1 AND revision >= 0',
+      [streamId],
+    );
+    if (rows.length === 0) throw new StreamNotFoundError(streamId);
+  }
+
+  private async query<Row extends object>(sql: string, params: unknown[]): Promise<Row[]> {
+    try {
+      const result = await this.pool.query<Row>(sql, params);
+      return result.rows;
+    } catch (error) {
+      throw mapError(error);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('the event store has been closed');
+  }
+}
+
+function encodeExpectedRevision(expected: ExpectedRevision): bigint {
+  switch (expected) {
+    case 'any':
+      return EXPECTED_ANY;
+    case 'no_stream':
+      return EXPECTED_NO_STREAM;
+    case 'stream_exists':
+      return EXPECTED_STREAM_EXISTS;
+    default:
+      if (expected < 0n) throw new InvalidAppendError(`expected revision must be >= 0, got ${expected}`);
+      return expected;
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    revision: BigInt(row.stream_revision),
+    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    recordedAt: row.recorded_at,
+  };
+}
+
+function mapError(error: unknown): unknown {
+  if (error instanceof EventStoreError) return error;
+  if (isConnectionError(error)) {
+    return new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}

@@ -1,0 +1,141 @@
+import { Client } from 'pg';
+import { withAdvisoryLock } from '@certm3/pg-support';
+
+/** Arbitrary but fixed: every certm3 process migrating the event store database takes this lock. */
+const MIGRATION_LOCK_KEY = 0x63657274_6d330001n; // "certm3" + 1
+
+export const NOTIFY_CHANNEL = 'certm3_events';
+
+/**
+ * Expected revisions travel to SQL as one bigint: >= 0 is an exact revision, negatives are the rules.
+ * Kept in one place because the SQL function below and the adapter must agree.
+ */
+export const EXPECTED_ANY = -1n;
+export const EXPECTED_NO_STREAM = -2n;
+export const EXPECTED_STREAM_EXISTS = -3n;
+/** SQLSTATE raised by append_to_stream on a stale expectation; DETAIL carries the actual revision. */
+export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CM001';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Append-only list: a released migration is never edited, only followed by a new one.
+ *
+ * Global order is (transaction_id, global_position), not global_position alone: sequence values are taken
+ * before commit, so a transaction can commit after another that took a higher number. Readers only read
+ * rows whose transaction is older than their snapshot's xmin (every transaction below it has finished),
+ * so nothing can later appear behind a position a reader has already passed.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events and streams',
+    sql: `
+      CREATE TABLE streams (
+        stream_id text PRIMARY KEY,
+        -- -1 while the appending transaction that creates the stream is still deciding
+        revision bigint NOT NULL
+      );
+
+      CREATE TABLE events (
+        global_position bigint GENERATED ALWAYS AS IDENTITY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        stream_id text NOT NULL,
+        stream_revision bigint NOT NULL,
+        event_id uuid NOT NULL,
+        event_type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT events_pkey PRIMARY KEY (global_position),
+        CONSTRAINT events_stream_revision_key UNIQUE (stream_id, stream_revision),
+        CONSTRAINT events_event_id_key UNIQUE (event_id),
+        CONSTRAINT events_stream_revision_check CHECK (stream_revision >= 0)
+      );
+
+      CREATE INDEX events_global_order_idx ON events (transaction_id, global_position);
+
+      CREATE FUNCTION append_to_stream(
+        p_stream_id text,
+        p_expected_revision bigint,
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_current bigint;
+        v_count bigint := cardinality(p_event_ids);
+        v_last_position bigint;
+      BEGIN
+        -- Creating the row first makes concurrent first appends queue on it instead of racing past.
+        INSERT INTO streams (stream_id, revision) VALUES (p_stream_id, -1) ON CONFLICT (stream_id) DO NOTHING;
+        SELECT s.revision INTO v_current FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+
+        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
+           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
+           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
+          RAISE EXCEPTION USING
+            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
+            DETAIL = v_current::text;
+        END IF;
+
+        UPDATE streams SET revision = v_current + v_count WHERE stream_id = p_stream_id;
+
+        WITH inserted AS (
+          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
+          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
+               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
+          ORDER BY e.ordinality
+          RETURNING global_position
+        )
+        SELECT max(global_position) INTO v_last_position FROM inserted;
+
+        -- Delivered at commit only; subscribers then re-read, so the payload carries nothing.
+        PERFORM pg_notify('${NOTIFY_CHANNEL}', '');
+
+        RETURN QUERY SELECT v_current + v_count, pg_current_xact_id()::text, v_last_position;
+      END;
+      $$;
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date. Safe when several processes start at once: they queue on an advisory
+ * lock and each re-reads the applied versions once it holds it.
+ */
+export async function migrateEventStoreSchema(client: Client): Promise<void> {
+  await withAdvisoryLock(client, MIGRATION_LOCK_KEY, async () => {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS event_store_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM event_store_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO event_store_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  });
+}

@@ -1,0 +1,22 @@
+import { InvalidAppendError } from './errors';
+import { EventToAppend } from './port';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The rules every adapter enforces before touching its store, so both refuse the same input. */
+export function validateAppend(streamId: string, events: readonly EventToAppend[]): void {
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    throw new InvalidAppendError('a stream id must be a non-empty string');
+  }
+  if (streamId.startsWith('$')) {
+    throw new InvalidAppendError(`stream ids starting with "$" are reserved for the store: ${streamId}`);
+  }
+  if (events.length === 0) throw new InvalidAppendError('an append needs at least one event');
+  for (const event of events) {
+    if (!UUID.test(event.id))
+      throw new InvalidAppendError(`event id is not a UUID: ${JSON.stringify(event.id)}`);
+    if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
+      throw new InvalidAppendError(`event type must be a non-empty string not starting with "$"`);
+    }
+  }
+}

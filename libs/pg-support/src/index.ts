@@ -1,0 +1,3 @@
+export * from './ensure-database';
+export * from './advisory-lock';
+export * from './connection-errors';
