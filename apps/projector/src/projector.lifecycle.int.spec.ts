@@ -1,0 +1,49 @@
+import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+
+describe('projector process', () => {
+  const eventStore = scratchDatabaseUrl('certm3_proj_events');
+  const readDatabase = scratchDatabaseUrl('certm3_proj_read');
+  let app: AppProcess | undefined;
+
+  afterEach(async () => {
+    await app?.kill();
+    app = undefined;
+  });
+  afterAll(async () => {
+    await Promise.all([dropDatabase(eventStore.name), dropDatabase(readDatabase.name)]);
+  });
+
+  it('creates its databases, reports healthy, reports a lost database as down, and stops on SIGTERM', async () => {
+    app = AppProcess.start('projector', {
+      EVENT_STORE_URL: eventStore.url,
+      CERTM3_DATABASE_URL: readDatabase.url,
+    });
+    const port = await app.started();
+
+    expect(await getJson(port, '/health')).toEqual({
+      status: 200,
+      body: {
+        status: 'up',
+        checks: { eventStore: { status: 'up', adapter: 'postgres' }, postgres: { status: 'up' } },
+      },
+    });
+
+    await dropDatabase(readDatabase.name);
+    const degraded = await getJson(port, '/health');
+    expect(degraded.status).toBe(503);
+    expect(degraded.body).toMatchObject({
+      status: 'down',
+      checks: { eventStore: { status: 'up' }, postgres: { status: 'down' } },
+    });
+
+    app.signal('SIGTERM');
+    expect(await app.exited).toBe(0);
+  });
+
+  it('refuses to start on a malformed database URL, naming it', async () => {
+    app = AppProcess.start('projector', { CERTM3_DATABASE_URL: 'mysql://localhost/certm3' });
+    expect(await app.exited).toBe(2);
+    expect(app.describeLogs()).toContain('CERTM3_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * A refusal by the domain: a broken invariant or a command that makes no sense in the current state.
+ * `code` is stable and machine-readable (it travels in replies); `message` is for people.
+ */
+export class DomainError<Code extends string = string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly details: readonly Record<string, unknown>[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export type AppName = 'command-api' | 'projector';
+
+export interface LogLine {
+  level: string;
+  message: unknown;
+  context?: string;
+}
+
+/** A certm3 app started from its TypeScript source as its own process, the way an operator runs it. */
+export class AppProcess {
+  readonly logs: LogLine[] = [];
+  readonly exited: Promise<number | null>;
+  private output = '';
+
+  private constructor(private readonly child: ChildProcess) {
+    const collect = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      let newline: number;
+      while ((newline = this.output.indexOf('\n')) >= 0) {
+        const line = this.output.slice(0, newline);
+        this.output = this.output.slice(newline + 1);
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.logs.push({ level: 'raw', message: line });
+        }
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static start(app: AppName, env: Record<string, string>): AppProcess {
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', join(ROOT, 'apps', app, 'src', 'main.ts')],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new AppProcess(child);
+  }
+
+  /** Resolves with the HTTP port once the app logs that it started; rejects if it exits first. */
+  async started(timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
+    void this.exited.then((code) => (exitCode = code));
+    for (;;) {
+      const started = this.logs.find(
+        (line) => typeof line.message === 'object' && line.message !== null && 'httpPort' in line.message,
+      );
+      if (started) return (started.message as { httpPort: number }).httpPort;
+      if (exitCode !== undefined) throw new Error(`exited with ${exitCode}: ${this.describeLogs()}`);
+      if (Date.now() > deadline) throw new Error(`did not start in time: ${this.describeLogs()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Best effort for test teardown: SIGKILL if still running. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  describeLogs(): string {
+    return this.logs.map((line) => JSON.stringify(line)).join('\n');
+  }
+}
+
+export async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.json() };
+}
