@@ -1,4 +1,5 @@
 import { EventStore } from './port';
+import { EsdbEventStore } from './esdb/esdb-event-store';
 import { PostgresEventStore } from './postgres/postgres-event-store';
 
 export const DEFAULT_EVENT_STORE_URL = 'postgres://postgres@127.0.0.1:5432/certm3_events';
@@ -24,11 +25,7 @@ export async function createEventStore(options: CreateEventStoreOptions = {}): P
     case 'postgres':
       return PostgresEventStore.connect({ url, poolSize: options.poolSize });
     case 'eventstoredb':
-      // The adapter and its gRPC emulator are the next piece of work (issue 3); refusing loudly beats
-      // silently falling back to another store.
-      throw new Error(
-        'EVENT_STORE_URL selects EventStoreDB, whose adapter is not built yet; use a postgres:// URL',
-      );
+      return EsdbEventStore.connect({ url });
     default:
       throw new Error(
         'EVENT_STORE_URL must start with postgres://, postgresql://, esdb:// or esdb+discover://',

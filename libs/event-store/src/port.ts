@@ -77,6 +77,12 @@ export interface SubscribeToAllOptions {
  * the log in memory.
  */
 export interface AllSubscription extends AsyncIterable<RecordedEvent> {
+  /**
+   * How far the subscription has examined the log: every event at or before it was delivered or filtered
+   * out (system events). Can advance without an event being delivered; undefined until it knows its start.
+   * Resuming from it delivers nothing twice and misses nothing.
+   */
+  readonly position: GlobalPosition | undefined;
   /** Stops delivery; a pending `next()` resolves as done. Safe to call more than once. */
   close(): Promise<void>;
 }

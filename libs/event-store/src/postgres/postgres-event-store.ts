@@ -20,6 +20,7 @@ import {
   START_POSITION,
   SubscribeToAllOptions,
 } from '../port';
+import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
 import { validateAppend } from '../validate-append';
 import { CommitNotifier } from './commit-notifier';
 import {
@@ -206,19 +207,15 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     this.assertOpen();
-    const closing = new AbortController();
     // 'end' means the head at the moment of subscribing, not at the first pull.
     const start = this.resolveSubscriptionStart(options.from ?? 'start');
     start.catch(() => undefined);
-    const iterator = this.deliverAll(start, closing.signal);
-    const subscription: AllSubscription = {
-      [Symbol.asyncIterator]: () => iterator,
-      close: async () => {
-        closing.abort();
-        this.openSubscriptions.delete(subscription);
-        await iterator.return(undefined);
-      },
-    };
+    const progress: SubscriptionProgress = { position: undefined };
+    const subscription = createAllSubscription({
+      progress,
+      deliver: (closing) => this.deliverAll(start, closing, progress),
+      onClose: (closed) => this.openSubscriptions.delete(closed),
+    });
     this.openSubscriptions.add(subscription);
     return subscription;
   }
@@ -226,12 +223,14 @@ export class PostgresEventStore implements EventStore {
   private async *deliverAll(
     start: Promise<GlobalPosition>,
     closing: AbortSignal,
+    state: SubscriptionProgress,
   ): AsyncGenerator<RecordedEvent, void, undefined> {
     const ticket = Symbol('subscription');
     this.activeSubscriptions.add(ticket);
     this.notifier.start();
     try {
       let checkpoint = await start;
+      state.position = checkpoint;
       while (!closing.aborted) {
         const seen = this.notifier.generation;
         const rows = await this.readAllForwardsPage(checkpoint, this.pageSize);
@@ -239,6 +238,7 @@ export class PostgresEventStore implements EventStore {
           if (closing.aborted) return;
           const event = toRecordedEvent(row);
           checkpoint = event.position;
+          state.position = checkpoint;
           yield event;
         }
         if (rows.length < this.pageSize) {

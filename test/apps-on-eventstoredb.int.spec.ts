@@ -1,0 +1,47 @@
+import { EsdbEmulator } from '@certm3/event-store/testing/esdb-emulator/esdb-emulator';
+import { AppProcess, AppName, getJson } from '@certm3/test-support/app-process';
+import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+
+// The apps choose their event store from EVENT_STORE_URL alone; here, EventStoreDB (through the emulator).
+describe('apps on the EventStoreDB event store', () => {
+  const readDatabase = scratchDatabaseUrl('certm3_esdb_read');
+  let emulator: EsdbEmulator;
+  let app: AppProcess | undefined;
+
+  beforeAll(async () => {
+    emulator = new EsdbEmulator();
+    await emulator.start();
+  });
+  afterEach(async () => {
+    await app?.kill();
+    app = undefined;
+  });
+  afterAll(async () => {
+    await emulator.stop();
+    await dropDatabase(readDatabase.name);
+  });
+
+  it.each<AppName>(['command-api', 'projector'])(
+    '%s starts and reports EventStoreDB up, then down when it stops',
+    async (name) => {
+      app = AppProcess.start(name, { EVENT_STORE_URL: emulator.url, CERTM3_DATABASE_URL: readDatabase.url });
+      const port = await app.started();
+      expect(await getJson(port, '/health')).toMatchObject({
+        status: 200,
+        body: { checks: { eventStore: { status: 'up', adapter: 'eventstoredb' } } },
+      });
+
+      await emulator.stop();
+      try {
+        expect(await getJson(port, '/health')).toMatchObject({
+          status: 503,
+          body: { checks: { eventStore: { status: 'down' } } },
+        });
+      } finally {
+        await emulator.start();
+      }
+      app.signal('SIGTERM');
+      expect(await app.exited).toBe(0);
+    },
+  );
+});
