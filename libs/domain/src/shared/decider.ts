@@ -4,7 +4,7 @@
  * with no events. No I/O anywhere, so every rule is testable given/when/then.
  */
 export interface Decider<Command, Event, State> {
-  decide(command: Command, state: State): readonly Event[];
+  decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
   readonly initialState: State;
 }

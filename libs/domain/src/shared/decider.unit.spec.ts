@@ -6,7 +6,7 @@ type CounterEvent = { type: 'Incremented'; by: number };
 const counter: Decider<{ add: number }, CounterEvent, number> = {
   initialState: 0,
   decide: ({ add }) => {
-    if (add <= 0) throw new DomainError('NOT_POSITIVE', 'only positive increments');
+    if (add <= 0) throw new DomainError('VALIDATION_FAILED', 'only positive increments');
     return [{ type: 'Incremented', by: add }];
   },
   evolve: (state, event) => state + event.by,
@@ -19,7 +19,9 @@ describe('decider helpers', () => {
   });
 
   it('reports refusals as domain errors with a stable code', () => {
-    expect(() => counter.decide({ add: 0 }, 0)).toThrow(expect.objectContaining({ code: 'NOT_POSITIVE' }));
+    expect(() => counter.decide({ add: 0 }, 0)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
   });
 });
 
