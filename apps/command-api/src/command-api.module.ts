@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import {
   EVENT_STORE_HEALTH,
   EventStoreModule,
@@ -7,7 +8,14 @@ import {
   NATS_HEALTH,
   NatsModule,
 } from '@certm3/app-runtime';
+import { CERTIFICATE_COMMAND_HANDLERS } from './certificates/certificate-command-handlers';
 import { CommandApiSettings } from './command-api.settings';
+import { CommandExecutor } from './execution/command-executor';
+import { GROUP_COMMAND_HANDLERS } from './groups/group-command-handlers';
+import { PasswordHasher } from './security/password-hasher';
+import { COMMAND_TRANSPORT_SETTINGS, NatsCommandListener } from './transport/nats-command-listener';
+import { EmailReservations } from './users/email-reservations';
+import { USER_COMMAND_HANDLERS } from './users/user-command-handlers';
 
 @Module({})
 export class CommandApiModule {
@@ -15,7 +23,8 @@ export class CommandApiModule {
     return {
       module: CommandApiModule,
       imports: [
-        EventStoreModule.forRoot({ url: settings.EVENT_STORE_URL }),
+        CqrsModule.forRoot(),
+        EventStoreModule.forRoot({ url: settings.EVENT_STORE_URL, poolSize: 20 }),
         NatsModule.forRoot({
           url: settings.NATS_URL,
           user: settings.NATS_USER,
@@ -25,7 +34,23 @@ export class CommandApiModule {
         }),
       ],
       controllers: [HealthController],
-      providers: [healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH])],
+      providers: [
+        healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH]),
+        {
+          provide: COMMAND_TRANSPORT_SETTINGS,
+          useValue: {
+            subjectPrefix: settings.NATS_SUBJECT_PREFIX,
+            maxInFlight: settings.COMMAND_MAX_IN_FLIGHT,
+          },
+        },
+        { provide: PasswordHasher, useValue: new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST) },
+        CommandExecutor,
+        EmailReservations,
+        NatsCommandListener,
+        ...USER_COMMAND_HANDLERS,
+        ...GROUP_COMMAND_HANDLERS,
+        ...CERTIFICATE_COMMAND_HANDLERS,
+      ],
     };
   }
 }

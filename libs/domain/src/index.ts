@@ -10,3 +10,4 @@ export * from './group/group.decider';
 export * from './certificate/certificate.events';
 export * from './certificate/certificate.decider';
 export * from './email-reservation/email-reservation';
+export * from './bootstrap/bootstrap';

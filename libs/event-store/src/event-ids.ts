@@ -18,9 +18,9 @@ export function uuidV5(name: string, namespace: string): string {
 }
 
 /**
- * The id of the `index`-th event a command produces. Deterministic, so a retried append carries the same
+ * The id of the `index`-th event a command produces (`index` may name the stream too, e.g. `user-1/0`). Deterministic, so a retried append carries the same
  * ids and EventStoreDB's own idempotency check recognises it (and audits can tie events to commands).
  */
-export function eventIdFor(commandId: string, index: number): string {
+export function eventIdFor(commandId: string, index: number | string): string {
   return uuidV5(`${commandId.toLowerCase()}/${index}`, CERTM3_EVENT_ID_NAMESPACE);
 }

@@ -1,0 +1,14 @@
+import { eventIdFor } from '@certm3/event-store';
+
+/**
+ * The id of an entity a command creates when the client chose none: derived from the command id, so a
+ * redelivered command creates the same entity instead of a second one.
+ */
+export function derivedId(commandId: string, kind: 'user' | 'group' | 'certificate'): string {
+  return eventIdFor(commandId, `new-${kind}`);
+}
+
+export function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+}

@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { headers as natsHeaders, Msg, NatsConnection, Subscription } from 'nats';
+import { NATS_CONNECTION } from '@certm3/app-runtime';
+import { commandSubjectWildcard, CommandReply, HEADERS } from '@certm3/contracts';
+import { COMMAND_REGISTRY } from '../commands/certm3-commands';
+import { failure } from '../execution/command-executor';
+import { parseCommandMessage } from './parse-command-message';
+
+export const COMMAND_TRANSPORT_SETTINGS = Symbol('COMMAND_TRANSPORT_SETTINGS');
+
+export interface CommandTransportSettings {
+  /** Subjects are `<prefix>.cmd.<CommandName>`; the queue group is `<prefix>-command-api`. */
+  readonly subjectPrefix: string;
+  /** Commands processed at once by this instance; further messages wait in the client's buffer. */
+  readonly maxInFlight: number;
+}
+
+/**
+ * NATS request-reply in front of the CommandBus. Instances share subjects through a queue group, so each
+ * command reaches exactly one of them. Replies always carry the correlation id and are always JSON; no
+ * input, however malformed, escapes as an exception.
+ */
+@Injectable()
+export class NatsCommandListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('NatsCommandListener');
+  private subscription: Subscription | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const subject = commandSubjectWildcard(this.settings.subjectPrefix);
+    this.subscription = this.connection.subscribe(subject, {
+      queue: `${this.settings.subjectPrefix}-command-api`,
+    });
+    this.loop = this.consume(this.subscription);
+    this.logger.log({ message: 'listening for commands', subject });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Stop taking messages, let the ones already taken finish and reply.
+    if (this.subscription && !this.subscription.isClosed()) await this.subscription.drain();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async consume(subscription: Subscription): Promise<void> {
+    for await (const message of subscription) {
+      while (this.inFlight.size >= this.settings.maxInFlight) await Promise.race(this.inFlight);
+      const handling = this.handle(message).finally(() => this.inFlight.delete(handling));
+      this.inFlight.add(handling);
+    }
+  }
+
+  private async handle(message: Msg): Promise<void> {
+    if (!message.reply) {
+      this.logger.warn({ message: 'command without a reply subject ignored', subject: message.subject });
+      return;
+    }
+    let correlationId = message.headers?.get(HEADERS.correlationId) || '';
+    let commandId = message.headers?.get(HEADERS.commandId) || '';
+    let reply: CommandReply;
+    try {
+      const parsed = await parseCommandMessage(
+        {
+          subject: message.subject,
+          data: message.data,
+          header: (name) => message.headers?.get(name) || undefined,
+        },
+        this.settings.subjectPrefix,
+      );
+      if (!parsed.ok) {
+        correlationId = parsed.correlationId;
+        reply = parsed.reply;
+      } else {
+        correlationId = parsed.context.correlationId;
+        commandId = parsed.context.commandId;
+        const { command } = COMMAND_REGISTRY[parsed.name];
+        reply = await this.commandBus.execute(new command(parsed.body as never, parsed.context));
+      }
+    } catch (error) {
+      this.logger.error({
+        message: 'unexpected failure handling a command',
+        subject: message.subject,
+        correlationId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      reply = failure('INTERNAL', `An unexpected error; correlation id: ${correlationId}`, []);
+    }
+    const headers = natsHeaders();
+    if (correlationId) headers.set(HEADERS.correlationId, correlationId);
+    if (commandId) headers.set(HEADERS.commandId, commandId);
+    message.respond(Buffer.from(JSON.stringify(reply)), { headers });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './commands';
+export * from './reply';
+export { ERROR_CODES, ErrorCode } from '@certm3/domain';
