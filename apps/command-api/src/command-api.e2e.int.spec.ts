@@ -502,7 +502,9 @@ describe('command API over NATS on the PostgreSQL event store', () => {
         expect(event.metadata.eventId).toBe(event.id);
         expect(String(event.metadata.occurredAt)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       }
-      const everything = JSON.stringify((await allEvents()).map(({ data, metadata }) => ({ data, metadata })));
+      const everything = JSON.stringify(
+        (await allEvents()).map(({ data, metadata }) => ({ data, metadata })),
+      );
       expect(everything).not.toContain('the secret password 42');
       expect(everything).not.toContain('correct horse battery staple');
     });

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { connect, headers as natsHeaders } from 'nats';
+import { COMMAND_NAMES, commandSubject, DEFAULT_SUBJECT_PREFIX, HEADERS } from '@certm3/contracts';
+
+const USAGE = `certm3 command-line client: sends one command over NATS and prints the reply.
+
+  npm run cli -- <CommandName> '<json body>' [options]
+  npm run cli -- bootstrap --username <name> --email <address> [--password <password>]
+
+options:
+  --actor <uuid>           actor-id header (required for every command but bootstrap; or CERTM3_ACTOR_ID)
+  --command-id <uuid>      idempotency key (default: a new UUID; reuse it to retry safely)
+  --correlation-id <uuid>  correlation-id header
+  --nats <url>             NATS server (default: NATS_URL or nats://127.0.0.1:4222); credentials come from
+                           NATS_USER and NATS_PASSWORD, or NATS_TOKEN, as for the command API
+  --prefix <subject>       subject prefix (default: NATS_SUBJECT_PREFIX or ${DEFAULT_SUBJECT_PREFIX})
+  --timeout <ms>           how long to wait for the reply (default 10000)
+
+bootstrap reads the password from --password or, better (it stays out of shell history), CERTM3_PASSWORD.
+Commands: ${COMMAND_NAMES.join(', ')}
+Exit code: 0 when the reply is ok, 1 when it is an error, 2 on bad usage or no reply.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      actor: { type: 'string' },
+      'command-id': { type: 'string' },
+      'correlation-id': { type: 'string' },
+      nats: { type: 'string' },
+      prefix: { type: 'string' },
+      timeout: { type: 'string' },
+      username: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+
+  let name = positionals[0];
+  let body: unknown;
+  if (name === 'bootstrap') {
+    name = 'BootstrapAdministrator';
+    const password = values.password ?? process.env.CERTM3_PASSWORD;
+    if (!values.username || !values.email || !password) {
+      process.stderr.write(
+        'bootstrap needs --username, --email and a password (--password or CERTM3_PASSWORD)\n',
+      );
+      return 2;
+    }
+    body = { username: values.username, email: values.email, password };
+  } else {
+    try {
+      body = JSON.parse(positionals[1] ?? '{}');
+    } catch {
+      process.stderr.write(`the body is not JSON: ${positionals[1]}\n`);
+      return 2;
+    }
+  }
+
+  const connection = await connect({
+    servers: values.nats ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    user: process.env.NATS_USER || undefined,
+    pass: process.env.NATS_PASSWORD || undefined,
+    token: process.env.NATS_TOKEN || undefined,
+  });
+  try {
+    const headers = natsHeaders();
+    headers.set(HEADERS.commandId, values['command-id'] ?? randomUUID());
+    const actor = values.actor ?? process.env.CERTM3_ACTOR_ID;
+    if (actor && name !== 'BootstrapAdministrator') headers.set(HEADERS.actorId, actor);
+    if (values['correlation-id']) headers.set(HEADERS.correlationId, values['correlation-id']);
+    const subject = commandSubject(
+      name,
+      values.prefix ?? process.env.NATS_SUBJECT_PREFIX ?? DEFAULT_SUBJECT_PREFIX,
+    );
+    const response = await connection.request(subject, Buffer.from(JSON.stringify(body)), {
+      headers,
+      timeout: Number(values.timeout ?? 10_000),
+    });
+    const reply = JSON.parse(Buffer.from(response.data).toString('utf8')) as { ok: boolean };
+    process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+    return reply.ok ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`no reply: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  } finally {
+    await connection.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
