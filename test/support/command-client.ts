@@ -20,11 +20,18 @@ export class CommandClient {
     public defaultActorId?: string,
   ) {}
 
-  static async connect(subjectPrefix: string, url = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'): Promise<CommandClient> {
+  static async connect(
+    subjectPrefix: string,
+    url = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+  ): Promise<CommandClient> {
     return new CommandClient(await connect({ servers: url }), subjectPrefix);
   }
 
-  async send(name: string, body: unknown, options: SendOptions = {}): Promise<{ reply: CommandReply; headers: Record<string, string> }> {
+  async send(
+    name: string,
+    body: unknown,
+    options: SendOptions = {},
+  ): Promise<{ reply: CommandReply; headers: Record<string, string> }> {
     const headers = natsHeaders();
     headers.set(HEADERS.commandId, options.commandId ?? randomUUID());
     const actorId = options.actorId === undefined ? this.defaultActorId : options.actorId;
@@ -32,10 +39,16 @@ export class CommandClient {
     if (options.correlationId) headers.set(HEADERS.correlationId, options.correlationId);
     for (const [key, value] of Object.entries(options.headers ?? {})) headers.set(key, value);
     const data = options.rawBody ?? Buffer.from(JSON.stringify(body));
-    const response = await this.connection.request(commandSubject(name, this.subjectPrefix), data, { timeout: 20_000, headers });
+    const response = await this.connection.request(commandSubject(name, this.subjectPrefix), data, {
+      timeout: 20_000,
+      headers,
+    });
     const replyHeaders: Record<string, string> = {};
     for (const [key] of response.headers ?? []) replyHeaders[key] = response.headers!.get(key);
-    return { reply: JSON.parse(Buffer.from(response.data).toString('utf8')) as CommandReply, headers: replyHeaders };
+    return {
+      reply: JSON.parse(Buffer.from(response.data).toString('utf8')) as CommandReply,
+      headers: replyHeaders,
+    };
   }
 
   /** Sends and returns the reply only. */
