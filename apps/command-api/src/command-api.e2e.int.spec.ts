@@ -4,36 +4,60 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@certm3/app-runtime';
 import { CommandReply, MAX_COMMAND_BYTES } from '@certm3/contracts';
-import { collect, PostgresEventStore, RecordedEvent } from '@certm3/event-store';
+import { collect, createEventStore, EventStore, RecordedEvent } from '@certm3/event-store';
+import { EsdbEmulator } from '@certm3/event-store/testing/esdb-emulator/esdb-emulator';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
 import { CommandApiModule } from './command-api.module';
 import { CommandApiSettings } from './command-api.settings';
 
+interface StoreUnderTest {
+  url: string;
+  dispose(): Promise<void>;
+}
+
+const STORES: [string, () => Promise<StoreUnderTest>][] = [
+  [
+    'the PostgreSQL event store',
+    async () => {
+      const database: ScratchDatabase = await createScratchDatabase('certm3_api_e2e');
+      return { url: database.url, dispose: () => database.drop() };
+    },
+  ],
+  [
+    'the EventStoreDB adapter (against the gRPC emulator)',
+    async () => {
+      const emulator = new EsdbEmulator();
+      await emulator.start();
+      return { url: emulator.url, dispose: () => emulator.stop() };
+    },
+  ],
+];
+
 /**
- * End to end: commands over the real NATS, handled by the real command API, stored in the real PostgreSQL
- * event store. Each invariant of seed 000 is exercised through the wire.
+ * End to end: commands over the real NATS, handled by the real command API, stored in each event store.
+ * Each invariant of seed 000 is exercised through the wire.
  */
-describe('command API over NATS on the PostgreSQL event store', () => {
-  let database: ScratchDatabase;
+describe.each(STORES)('command API over NATS on %s', (_storeName, openStore) => {
+  let storeUnderTest: StoreUnderTest;
   let app: INestApplication;
   let client: CommandClient;
-  let store: PostgresEventStore;
+  let store: EventStore;
   let adminId: string;
   const subjectPrefix = `certm3-test-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    database = await createScratchDatabase('certm3_api_e2e');
+    storeUnderTest = await openStore();
     const settings = loadConfig(CommandApiSettings, {
-      EVENT_STORE_URL: database.url,
+      EVENT_STORE_URL: storeUnderTest.url,
       NATS_SUBJECT_PREFIX: subjectPrefix,
       PASSWORD_SCRYPT_LOG2_COST: '10',
     });
     app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error', 'warn'] });
     await app.init();
     client = await CommandClient.connect(subjectPrefix);
-    store = await PostgresEventStore.connect({ url: database.url });
+    store = await createEventStore({ url: storeUnderTest.url });
 
     const bootstrap = await client.reply(
       'BootstrapAdministrator',
@@ -49,7 +73,7 @@ describe('command API over NATS on the PostgreSQL event store', () => {
     await client?.close();
     await app?.close();
     await store?.close();
-    await database?.drop();
+    await storeUnderTest?.dispose();
   });
 
   function ok(reply: CommandReply): { id: string; revision: number } {

@@ -1,10 +1,17 @@
 import { InvalidAppendError } from './errors';
-import { EventToAppend } from './port';
+import { EventToAppend, ExpectedRevision } from './port';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The rules every adapter enforces before touching its store, so both refuse the same input. */
-export function validateAppend(streamId: string, events: readonly EventToAppend[]): void {
+export function validateAppend(
+  streamId: string,
+  events: readonly EventToAppend[],
+  expectedRevision: ExpectedRevision,
+): void {
+  if (typeof expectedRevision === 'bigint' && expectedRevision < 0n) {
+    throw new InvalidAppendError(`expected revision must be >= 0, got ${expectedRevision}`);
+  }
   if (typeof streamId !== 'string' || streamId.length === 0) {
     throw new InvalidAppendError('a stream id must be a non-empty string');
   }

@@ -14,7 +14,6 @@ import {
 import {
   EventStoreError,
   EventStoreUnavailableError,
-  InvalidAppendError,
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
@@ -99,10 +98,7 @@ export class EsdbEventStore implements EventStore {
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    validateAppend(streamId, events);
-    if (typeof expectedRevision === 'bigint' && expectedRevision < 0n) {
-      throw new InvalidAppendError(`expected revision must be >= 0, got ${expectedRevision}`);
-    }
+    validateAppend(streamId, events, expectedRevision);
     try {
       const result = await this.client.appendToStream(
         streamId,

@@ -111,7 +111,7 @@ export class PostgresEventStore implements EventStore {
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
     this.assertOpen();
-    validateAppend(streamId, events);
+    validateAppend(streamId, events, expectedRevision);
     try {
       const { rows } = await this.pool.query<{
         next_revision: string;
@@ -325,7 +325,6 @@ function encodeExpectedRevision(expected: ExpectedRevision): bigint {
     case 'stream_exists':
       return EXPECTED_STREAM_EXISTS;
     default:
-      if (expected < 0n) throw new InvalidAppendError(`expected revision must be >= 0, got ${expected}`);
       return expected;
   }
 }
