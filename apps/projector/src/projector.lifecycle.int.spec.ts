@@ -25,7 +25,11 @@ describe('projector process', () => {
       status: 200,
       body: {
         status: 'up',
-        checks: { eventStore: { status: 'up', adapter: 'postgres' }, postgres: { status: 'up' } },
+        checks: {
+          eventStore: { status: 'up', adapter: 'postgres' },
+          postgres: { status: 'up' },
+          projection: { status: 'up', role: 'active', checkpoint: null, lagEvents: 0, lagMilliseconds: 0 },
+        },
       },
     });
 
