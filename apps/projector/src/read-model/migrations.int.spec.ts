@@ -57,7 +57,10 @@ describe('read model migrations', () => {
       const primary = keys
         .filter((k) => k.table_name === table && k.constraint_type === 'PRIMARY KEY')
         .map((k) => k.column_name);
-      expect({ table, primary: [...new Set(primary)].sort() }).toEqual({ table, primary: [...spec.primaryKey].sort() });
+      expect({ table, primary: [...new Set(primary)].sort() }).toEqual({
+        table,
+        primary: [...spec.primaryKey].sort(),
+      });
       const foreign = Object.fromEntries(
         keys
           .filter((k) => k.table_name === table && k.constraint_type === 'FOREIGN KEY')

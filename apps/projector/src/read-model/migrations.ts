@@ -139,9 +139,11 @@ class InMemoryMigrations implements MigrationProvider {
   }
 }
 
-/** Migrates `schema` to the latest version; kysely serialises concurrent runs with an advisory lock. */
+/**
+ * Migrates `schema` to the latest version. Kysely creates the schema of its migration table race-safely and
+ * serialises concurrent runs with an advisory lock, so projectors may start together.
+ */
 export async function migrateReadModel(db: Kysely<unknown>, schema: string): Promise<void> {
-  await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
   const migrator = new Migrator({
     db,
     provider: new InMemoryMigrations(certm3Migrations(schema)),
