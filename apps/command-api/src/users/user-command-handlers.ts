@@ -89,6 +89,13 @@ export class BootstrapAdministratorHandler implements ICommandHandler<
           decideBootstrap({ userId, bootstrappedAdministratorExists: previousExists }, marker.state),
         );
 
+        await registerUser(session, this.emails, {
+          userId,
+          username: body.username,
+          email: body.email,
+          passwordHash: await passwordHash(),
+          registration: 'bootstrap',
+        });
         const usersGroup = await session.load(streamIds.group(USERS_GROUP_NAME), groupDecider);
         if (usersGroup.state.status !== 'active') {
           await session.append(
@@ -106,13 +113,19 @@ export class BootstrapAdministratorHandler implements ICommandHandler<
             ),
           );
         }
-        const revision = await registerUser(session, this.emails, {
-          userId,
-          username: body.username,
-          email: body.email,
-          passwordHash: await passwordHash(),
-          registration: 'bootstrap',
-        });
+        // Joined explicitly (not through decideAndAppend): this command already wrote to the user's stream.
+        const user = await session.load(streamIds.user(userId), userDecider);
+        const joined = user.state.exists && user.state.groups.has(USERS_GROUP_NAME);
+        const revision = joined
+          ? Number(user.events[user.events.length - 1].revision)
+          : await session.append(
+              streamIds.user(userId),
+              user,
+              userDecider.decide(
+                { type: 'AddUserToGroup', group: { groupName: USERS_GROUP_NAME, groupId: USERS_GROUP_ID } },
+                user.state,
+              ),
+            );
         return { id: userId, revision };
       },
       { requiresActor: false },

@@ -72,12 +72,21 @@ export async function verify(options: OperationOptions): Promise<VerifyReport> {
   return withReadModelClient(options.databaseUrl, async (db) => {
     try {
       await migrateReadModel(db as Kysely<unknown>, scratch);
+      // Events the live projection skipped (by an operator, or by policy) are left out of the scratch copy too.
+      const skipped = await db
+        .withSchema(LIVE_SCHEMA)
+        .selectFrom('projector_skipped_events')
+        .select('position')
+        .execute();
+      const skip = new Set(skipped.map((row) => row.position));
       const early = await readCheckpoint(db, LIVE_SCHEMA);
-      if (early)
+      if (early) {
         await replayInto(options.store, db, scratch, {
           until: parsePosition(early),
           unknownEventPolicy: 'skip',
+          skip,
         });
+      }
       return await db.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(${SCHEMA_SWAP_LOCK.toString()}::bigint)`.execute(trx);
         const checkpoint = await readCheckpoint(trx, LIVE_SCHEMA);
@@ -86,6 +95,7 @@ export async function verify(options: OperationOptions): Promise<VerifyReport> {
             until: parsePosition(checkpoint),
             unknownEventPolicy: 'skip',
             inTransaction: true,
+            skip,
           });
         }
         const tables = [];

@@ -53,9 +53,16 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
     case 'RegisterUser': {
       if (state.exists) refuse('USER_ALREADY_EXISTS');
       const { userId, username, email, passwordHash, registration } = command;
+      const registered: UserEvent = {
+        type: 'UserRegistered',
+        data: { userId, username, email, passwordHash, registration },
+      };
+      // The first administrator exists before the "users" group does (the group's creation is their act):
+      // bootstrap registers them, creates the group, then adds them to it, all in the one command.
+      if (registration === 'bootstrap') return [registered];
+      // Seed 000: every user belongs to "users" from registration on.
       return [
-        { type: 'UserRegistered', data: { userId, username, email, passwordHash, registration } },
-        // Seed 000: every user belongs to "users" from registration on.
+        registered,
         { type: 'UserAddedToGroup', data: { userId, groupName: USERS_GROUP_NAME, groupId: USERS_GROUP_ID } },
       ];
     }

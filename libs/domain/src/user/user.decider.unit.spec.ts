@@ -38,6 +38,14 @@ describe('user', () => {
       given([]).when(register).then(registered);
     });
 
+    it('registers the bootstrapped administrator alone: the "users" group is created after them, and they join it then', () => {
+      given([])
+        .when({ ...register, registration: 'bootstrap' })
+        .then([
+          { type: 'UserRegistered', data: { ...registered[0].data, registration: 'bootstrap' } } as UserEvent,
+        ]);
+    });
+
     it('refuses an id that is already registered', () => {
       given(registered).when(register).thenRefuses('USER_ALREADY_EXISTS');
     });

@@ -1,0 +1,149 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
+import { loadConfig } from '@certm3/app-runtime';
+import { CommandReply } from '@certm3/contracts';
+import { PostgresEventStore } from '@certm3/event-store';
+import { createTestCertificate } from '@certm3/test-support/certificates';
+import { CommandClient } from '@certm3/test-support/command-client';
+import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { CommandApiModule } from '../../../command-api/src/command-api.module';
+import { CommandApiSettings } from '../../../command-api/src/command-api.settings';
+import { Certm3ReadModel, LIVE_SCHEMA } from '../read-model/certm3-tables';
+import { migrateReadModel } from '../read-model/migrations';
+import { ProjectionRunner } from '../runner/projection-runner';
+
+/** The whole system for projector tests: a command API on NATS, its event store, and a read database. */
+export class ProjectorTestStack {
+  readonly runners: ProjectionRunner[] = [];
+
+  private constructor(
+    readonly eventDatabase: ScratchDatabase,
+    readonly readDatabase: ScratchDatabase,
+    readonly store: PostgresEventStore,
+    readonly app: INestApplication,
+    readonly client: CommandClient,
+    readonly pool: Pool,
+    readonly db: Kysely<Certm3ReadModel>,
+    readonly adminId: string,
+  ) {}
+
+  static async start(): Promise<ProjectorTestStack> {
+    const eventDatabase = await createScratchDatabase('certm3_proj_events');
+    const readDatabase = await createScratchDatabase('certm3_proj_read');
+    const subjectPrefix = `certm3-proj-${randomUUID().slice(0, 8)}`;
+    const settings = loadConfig(CommandApiSettings, {
+      EVENT_STORE_URL: eventDatabase.url,
+      NATS_SUBJECT_PREFIX: subjectPrefix,
+      PASSWORD_SCRYPT_LOG2_COST: '10',
+    });
+    const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
+    await app.init();
+    const client = await CommandClient.connect(subjectPrefix);
+    const store = await PostgresEventStore.connect({ url: eventDatabase.url, poolSize: 5 });
+    const pool = new Pool({ connectionString: readDatabase.url, max: 4 });
+    const db = new Kysely<Certm3ReadModel>({ dialect: new PostgresDialect({ pool }) });
+    await migrateReadModel(db as Kysely<unknown>, LIVE_SCHEMA);
+    const bootstrap = await client.reply(
+      'BootstrapAdministrator',
+      { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
+      { actorId: null },
+    );
+    const adminId = ok(bootstrap).id;
+    client.defaultActorId = adminId;
+    return new ProjectorTestStack(eventDatabase, readDatabase, store, app, client, pool, db, adminId);
+  }
+
+  runner(options: Partial<ConstructorParameters<typeof ProjectionRunner>[1]> = {}): ProjectionRunner {
+    const runner = new ProjectionRunner(this.store, {
+      databaseUrl: this.readDatabase.url,
+      standbyPollMs: 100,
+      haltedRetryMs: 60_000,
+      ...options,
+    });
+    this.runners.push(runner);
+    return runner;
+  }
+
+  async command(name: string, body: unknown): Promise<{ id: string; revision: number }> {
+    return ok(await this.client.reply(name, body));
+  }
+
+  /** A mixed workload touching every table and every event type the projection handles. */
+  async workload(size: number): Promise<void> {
+    for (let round = 0; round < size; round++) {
+      const user = await this.command('RegisterUser', {
+        username: `user-${round}`,
+        email: `user-${round}-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long enough password',
+      });
+      const group = `team-${round}-${randomUUID().slice(0, 6)}`;
+      await this.command('CreateGroup', { name: group, description: `team ${round}` });
+      await this.command('AddUserToGroup', { userId: user.id, groupName: group });
+      const certificate = await this.command('RegisterCertificate', {
+        userId: user.id,
+        certificateData: await createTestCertificate(),
+      });
+      if (round % 2 === 0)
+        await this.command('RevokeCertificate', { certificateId: certificate.id, reason: 'superseded' });
+      if (round % 3 === 0) await this.command('UpdateGroup', { name: group, description: null });
+      if (round % 4 === 0)
+        await this.command('ChangeUserEmail', {
+          userId: user.id,
+          email: `moved-${randomUUID()}@example.com`,
+        });
+      if (round % 5 === 0) await this.command('RemoveUserFromGroup', { userId: user.id, groupName: group });
+      if (round % 6 === 0) await this.command('DeleteGroup', { name: group });
+      if (round % 7 === 0) await this.command('DeactivateUser', { userId: user.id });
+    }
+  }
+
+  /** Every row of the certM3 tables, in a stable order: what "identical tables" means. */
+  async snapshot(schema = LIVE_SCHEMA): Promise<Record<string, unknown[]>> {
+    const query = async (sql: string) => (await this.pool.query(sql)).rows;
+    return {
+      users: await query(`SELECT * FROM ${schema}.users ORDER BY id`),
+      groups: await query(`SELECT * FROM ${schema}.groups ORDER BY name`),
+      user_groups: await query(`SELECT * FROM ${schema}.user_groups ORDER BY user_id, group_name`),
+      certificates: await query(`SELECT * FROM ${schema}.certificates ORDER BY id`),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await this.client.close();
+    await this.app.close();
+    await this.store.close();
+    await this.db.destroy();
+    await Promise.all([this.eventDatabase.drop(), this.readDatabase.drop()]);
+  }
+}
+
+export function ok(reply: CommandReply): { id: string; revision: number } {
+  if (!reply.ok) throw new Error(`expected success, got ${JSON.stringify(reply)}`);
+  return reply.data;
+}
+
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export async function caughtUp(runner: ProjectionRunner): Promise<void> {
+  try {
+    await waitUntil(async () => runner.status().role === 'active' && (await runner.lag()).events === 0);
+  } catch {
+    throw new Error(
+      `the projector did not catch up: ${JSON.stringify({ ...runner.status(), lag: await runner.lag() })}`,
+    );
+  }
+}
