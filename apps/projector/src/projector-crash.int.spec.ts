@@ -1,0 +1,62 @@
+import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { verify } from './operations/rebuild-and-verify';
+import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
+
+/**
+ * The checkpoint commits with the rows it covers, so a projector killed at any instant loses nothing and
+ * applies nothing twice: kill it (SIGKILL, no chance to clean up) at random moments during a workload,
+ * restart it each time, and the tables must equal a rebuild from the log.
+ */
+describe('projector killed with SIGKILL at random moments', () => {
+  let stack: ProjectorTestStack;
+  let projector: AppProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await ProjectorTestStack.start();
+  });
+  afterAll(async () => {
+    await projector?.kill();
+    await stack?.stop();
+  });
+
+  const startProjector = () =>
+    AppProcess.start('projector', {
+      EVENT_STORE_URL: stack.eventDatabase.url,
+      CERTM3_DATABASE_URL: stack.readDatabase.url,
+      PROJECTOR_BATCH_SIZE: '7',
+    });
+
+  it('loses nothing and repeats nothing', async () => {
+    projector = startProjector();
+    await projector.started();
+    const workload = stack.workload(30);
+    const kills: number[] = [];
+    let done = false;
+    void workload.finally(() => (done = true));
+    while (!done || kills.length < 4) {
+      const delay = 150 + Math.floor(Math.random() * 500);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await projector.kill();
+      kills.push(delay);
+      projector = startProjector();
+      await projector.started();
+      if (kills.length >= 8) break;
+    }
+    await workload;
+    const port = await projector.started();
+    await waitUntil(async () => {
+      const { body } = await getJson(port, '/health');
+      return (
+        (body as { checks?: { projection?: { lagEvents?: number } } }).checks?.projection?.lagEvents === 0
+      );
+    }, 60_000);
+
+    const report = await verify({ databaseUrl: stack.readDatabase.url, store: stack.store });
+    process.stdout.write(
+      `[projector crash test] ${kills.length} SIGKILLs after ${kills.join(', ')} ms; tables: ${report.tables.map((t) => `${t.table}=${t.rows}`).join(', ')}; differences: ${report.differences.length}\n`,
+    );
+    expect(report.differences).toEqual([]);
+    expect(report.tables.find((t) => t.table === 'users')?.rows).toBe(31);
+    expect(report.tables.find((t) => t.table === 'certificates')?.rows).toBe(30);
+  });
+});

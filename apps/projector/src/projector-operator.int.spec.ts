@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { eventIdFor } from '@certm3/event-store';
+import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
+
+type Health = {
+  status: string;
+  checks: Record<string, { status: string; error?: string; lagEvents?: number }>;
+};
+
+// What an operator sees and does on the projector's HTTP port: health, metrics, and the skip command.
+describe('projector process: health, metrics and operator commands', () => {
+  let stack: ProjectorTestStack;
+  let projector: AppProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    stack = await ProjectorTestStack.start();
+    projector = AppProcess.start('projector', {
+      EVENT_STORE_URL: stack.eventDatabase.url,
+      CERTM3_DATABASE_URL: stack.readDatabase.url,
+    });
+    port = await projector.started();
+  });
+  afterAll(async () => {
+    await projector?.kill();
+    await stack?.stop();
+  });
+
+  const health = async () => (await getJson(port, '/health')) as { status: number; body: Health };
+
+  it('reports lag in the health check and as Prometheus metrics', async () => {
+    await stack.workload(3);
+    await waitUntil(async () => (await health()).body.checks.projection?.lagEvents === 0);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/^certm3_projector_lag_events 0$/m);
+    expect(text).toMatch(/^certm3_projector_lag_seconds 0$/m);
+    expect(text).toMatch(/^certm3_projector_halted 0$/m);
+    expect(text).toMatch(/^certm3_projector_events_applied_total [1-9]\d*$/m);
+  });
+
+  it('shows a halted projection as down, naming the event, until the operator skips it', async () => {
+    const ghost = randomUUID();
+    const commandId = randomUUID();
+    await stack.store.append(
+      `user-${ghost}`,
+      [
+        {
+          id: eventIdFor(commandId, 0),
+          type: 'UserDeactivated',
+          data: { userId: ghost },
+          metadata: {
+            commandId,
+            actorId: stack.adminId,
+            occurredAt: new Date().toISOString(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await waitUntil(async () => (await health()).status === 503);
+    const { body } = await health();
+    expect(body.checks.projection.status).toBe('down');
+    expect(body.checks.projection.error).toContain(
+      `UserDeactivated (stream user-${ghost}, revision 0, position `,
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^certm3_projector_halted 1$/m);
+
+    const status = (await getJson(port, '/projector')).body as { halted: { position: string } };
+    const wrong = await fetch(`http://127.0.0.1:${port}/projector/skip`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ position: '1/1' }),
+    });
+    expect(wrong.status).toBe(404);
+    const skip = await fetch(`http://127.0.0.1:${port}/projector/skip`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ position: status.halted.position }),
+    });
+    expect(skip.status).toBe(202);
+    await waitUntil(async () => (await health()).status === 200);
+    expect((await fetch(`http://127.0.0.1:${port}/projector/retry`, { method: 'POST' })).status).toBe(404);
+  });
+});
