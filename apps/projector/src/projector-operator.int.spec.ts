@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { eventIdFor } from '@certm3/event-store';
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
 import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
@@ -85,5 +88,31 @@ describe('projector process: health, metrics and operator commands', () => {
     expect(skip.status).toBe(202);
     await waitUntil(async () => (await health()).status === 200);
     expect((await fetch(`http://127.0.0.1:${port}/projector/retry`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('rebuilds and verifies from the command line while the projector runs', async () => {
+    const run = (verb: string) =>
+      promisify(execFile)(
+        process.execPath,
+        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb],
+        {
+          cwd: join(__dirname, '../../..'),
+          env: {
+            PATH: process.env.PATH ?? '',
+            EVENT_STORE_URL: stack.eventDatabase.url,
+            CERTM3_DATABASE_URL: stack.readDatabase.url,
+          },
+        },
+      );
+    const rebuilt = JSON.parse((await run('rebuild')).stdout);
+    expect(rebuilt.events).toBeGreaterThan(0);
+    const report = JSON.parse((await run('verify')).stdout);
+    expect(report.differences).toEqual([]);
+    expect(report.tables.map((table: { table: string }) => table.table)).toEqual([
+      'users',
+      'groups',
+      'user_groups',
+      'certificates',
+    ]);
   });
 });

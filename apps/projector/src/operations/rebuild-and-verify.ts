@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import { EventStore, parsePosition } from '@certm3/event-store';
-import { CERTM3_TABLES, LIVE_SCHEMA } from '../read-model/certm3-tables';
+import { CERTM3_TABLES, Certm3ReadModel, LIVE_SCHEMA } from '../read-model/certm3-tables';
 import { migrateReadModel } from '../read-model/migrations';
 import { readCheckpoint, SCHEMA_SWAP_LOCK, UnknownEventPolicy } from '../runner/apply-events';
 import { withReadModelClient } from '../runner/projection-runner';
@@ -28,16 +28,24 @@ export async function rebuild(
   return withReadModelClient(options.databaseUrl, async (db) => {
     await migrateReadModel(db as Kysely<unknown>, next);
     log(`replaying the log into ${next}`);
+    const policy = options.unknownEventPolicy;
     let events = await replayInto(options.store, db, next, {
-      unknownEventPolicy: options.unknownEventPolicy,
+      unknownEventPolicy: policy,
+      skip: await skippedInLive(db),
     });
     log(`caught up with ${events} events; swapping`);
     const checkpoint = await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${SCHEMA_SWAP_LOCK.toString()}::bigint)`.execute(trx);
+      const skip = await skippedInLive(trx);
       events += await replayInto(options.store, trx, next, {
-        unknownEventPolicy: options.unknownEventPolicy,
+        unknownEventPolicy: policy,
         inTransaction: true,
+        skip,
       });
+      // What operators skipped stays on record, and stays skipped.
+      await sql`INSERT INTO ${sql.id(next)}.projector_skipped_events (position, stream_id, stream_revision, event_type, reason, skipped_at)
+                SELECT position, stream_id, stream_revision, event_type, reason, skipped_at
+                FROM ${sql.id(LIVE_SCHEMA)}.projector_skipped_events`.execute(trx);
       await sql`ALTER SCHEMA ${sql.id(LIVE_SCHEMA)} RENAME TO ${sql.id(`certm3_replaced_${suffix}`)}`.execute(
         trx,
       );
@@ -48,6 +56,16 @@ export async function rebuild(
     log(`rebuilt from ${events} events; live tables replaced`);
     return { events, checkpoint };
   });
+}
+
+/** Positions of the events the live projection skipped: a rebuild or a verification leaves them out too. */
+async function skippedInLive(db: Kysely<Certm3ReadModel>): Promise<Set<string>> {
+  const rows = await db
+    .withSchema(LIVE_SCHEMA)
+    .selectFrom('projector_skipped_events')
+    .select('position')
+    .execute();
+  return new Set(rows.map((row) => row.position));
 }
 
 export interface TableDifference {
@@ -73,12 +91,7 @@ export async function verify(options: OperationOptions): Promise<VerifyReport> {
     try {
       await migrateReadModel(db as Kysely<unknown>, scratch);
       // Events the live projection skipped (by an operator, or by policy) are left out of the scratch copy too.
-      const skipped = await db
-        .withSchema(LIVE_SCHEMA)
-        .selectFrom('projector_skipped_events')
-        .select('position')
-        .execute();
-      const skip = new Set(skipped.map((row) => row.position));
+      const skip = await skippedInLive(db);
       const early = await readCheckpoint(db, LIVE_SCHEMA);
       if (early) {
         await replayInto(options.store, db, scratch, {
