@@ -4,6 +4,7 @@ import {
   collect,
   eventIdFor,
   EventStore,
+  sealMetadata,
   EventStoreUnavailableError,
   RecordedEvent,
   StreamNotFoundError,
@@ -124,28 +125,31 @@ export class CommandExecutor {
   private async recordOutcome(context: CommandContext, reply: CommandReply): Promise<CommandReply> {
     const streamId = streamIds.command(context.commandId);
     const eventId = eventIdFor(context.commandId, `${streamId}/0`);
-    try {
-      await this.store.append(
+    const type = reply.ok ? 'CommandSucceeded' : 'CommandRejected';
+    const data = { commandName: context.commandName, bodyDigest: context.bodyDigest, reply: reply as never };
+    const metadata = sealMetadata(
+      {
         streamId,
-        [
-          {
-            id: eventId,
-            type: reply.ok ? 'CommandSucceeded' : 'CommandRejected',
-            data: { commandName: context.commandName, bodyDigest: context.bodyDigest, reply: reply as never },
-            metadata: {
-              eventId,
-              commandId: context.commandId,
-              commandName: context.commandName,
-              correlationId: context.correlationId,
-              causationId: context.commandId,
-              actorId: context.actorId ?? (reply.ok ? reply.data.id : context.commandId),
-              occurredAt: new Date().toISOString(),
-              schemaVersion: 1,
-            },
-          },
-        ],
-        { expectedRevision: 'no_stream' },
-      );
+        revision: 0n,
+        type,
+        data,
+        metadata: {
+          eventId,
+          commandId: context.commandId,
+          commandName: context.commandName,
+          correlationId: context.correlationId,
+          causationId: context.commandId,
+          actorId: context.actorId ?? (reply.ok ? reply.data.id : context.commandId),
+          occurredAt: new Date().toISOString(),
+          schemaVersion: 1,
+        },
+      },
+      null,
+    );
+    try {
+      await this.store.append(streamId, [{ id: eventId, type, data, metadata }], {
+        expectedRevision: 'no_stream',
+      });
       return reply;
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;

@@ -2,6 +2,8 @@ import { DomainError } from '@certm3/domain';
 import {
   collect,
   eventIdFor,
+  sealMetadata,
+  sealOf,
   EventStore,
   ExpectedRevision,
   JsonObject,
@@ -76,28 +78,32 @@ export class StreamSession {
     if (events.length === 0) return currentRevision(loaded);
     if (!this.actorId) throw new Error('an event needs an actor');
     const offset = loaded.events.length;
-    const result = await this.store.append(
-      streamId,
-      events.map((event, index) => {
-        const eventId = eventIdFor(this.context.commandId, `${streamId}/${offset + index}`);
-        return {
-          id: eventId,
-          type: event.type,
-          data: event.data as JsonObject,
-          metadata: {
-            eventId,
-            commandId: this.context.commandId,
-            commandName: this.context.commandName,
-            correlationId: this.context.correlationId,
-            causationId: this.context.commandId,
-            actorId: this.actorId!,
-            occurredAt: this.now,
-            schemaVersion: 1,
-          },
-        };
-      }),
-      { expectedRevision: loaded.expectedRevision },
-    );
+    // Each event is sealed to the one before it in the stream (tamper evidence for auditors).
+    let previousHash =
+      loaded.events.length > 0 ? (sealOf(loaded.events[loaded.events.length - 1])?.hash ?? null) : null;
+    const toAppend = events.map((event, index) => {
+      const eventId = eventIdFor(this.context.commandId, `${streamId}/${offset + index}`);
+      const unsealed = {
+        streamId,
+        revision: BigInt(offset + index),
+        type: event.type,
+        data: event.data as JsonObject,
+        metadata: {
+          eventId,
+          commandId: this.context.commandId,
+          commandName: this.context.commandName,
+          correlationId: this.context.correlationId,
+          causationId: this.context.commandId,
+          actorId: this.actorId!,
+          occurredAt: this.now,
+          schemaVersion: 1,
+        },
+      };
+      const metadata = sealMetadata(unsealed, previousHash);
+      previousHash = sealOf({ metadata })!.hash;
+      return { id: eventId, type: event.type, data: unsealed.data, metadata };
+    });
+    const result = await this.store.append(streamId, toAppend, { expectedRevision: loaded.expectedRevision });
     return Number(result.nextRevision);
   }
 
