@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { COMMAND_NAMES, ERROR_CODES } from '@certm3/contracts';
+import { AUDIT_QUERIES, COMMAND_NAMES, ERROR_CODES } from '@certm3/contracts';
 import { COMMAND_REGISTRY } from './commands/certm3-commands';
 
 // docs/asyncapi.yaml is the contract other services code against; this keeps it from drifting.
@@ -12,15 +12,15 @@ describe('docs/asyncapi.yaml', () => {
     expect(document.asyncapi).toMatch(/^3\./);
   });
 
-  it('documents every handled subject, and no other', () => {
+  it('documents every handled subject (commands and audit queries), and no other', () => {
     const addresses = Object.values(document.channels as Record<string, { address: string | null }>)
       .map((channel) => channel.address)
       .filter((address): address is string => address !== null);
-    expect(addresses.sort()).toEqual(
-      Object.keys(COMMAND_REGISTRY)
-        .map((name) => `certm3.cmd.${name}`)
-        .sort(),
-    );
+    const handled = [
+      ...Object.keys(COMMAND_REGISTRY).map((name) => `certm3.cmd.${name}`),
+      ...AUDIT_QUERIES.map((query) => `certm3.audit.${query}`),
+    ];
+    expect(addresses.sort()).toEqual(handled.sort());
     expect(Object.keys(COMMAND_REGISTRY).sort()).toEqual([...COMMAND_NAMES].sort());
   });
 

@@ -8,6 +8,7 @@ import {
   NATS_HEALTH,
   NatsModule,
 } from '@certm3/app-runtime';
+import { NatsAuditListener } from './audit/nats-audit-listener';
 import { CERTIFICATE_COMMAND_HANDLERS } from './certificates/certificate-command-handlers';
 import { CommandApiSettings } from './command-api.settings';
 import { CommandExecutor } from './execution/command-executor';
@@ -47,6 +48,7 @@ export class CommandApiModule {
         CommandExecutor,
         EmailReservations,
         NatsCommandListener,
+        NatsAuditListener,
         ...USER_COMMAND_HANDLERS,
         ...GROUP_COMMAND_HANDLERS,
         ...CERTIFICATE_COMMAND_HANDLERS,

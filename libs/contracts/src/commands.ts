@@ -41,3 +41,15 @@ export const HEADERS = {
 
 /** Largest command body accepted, in bytes; a PEM certificate chain fits many times over. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
+
+/** Read-only questions auditors' services ask over NATS: `<prefix>.audit.<query>`. */
+export const AUDIT_QUERIES = ['history', 'state-at', 'verify'] as const;
+export type AuditQuery = (typeof AUDIT_QUERIES)[number];
+
+export function auditSubject(query: AuditQuery, prefix = DEFAULT_SUBJECT_PREFIX): string {
+  return `${prefix}.audit.${query}`;
+}
+
+export function auditSubjectWildcard(prefix = DEFAULT_SUBJECT_PREFIX): string {
+  return `${prefix}.audit.>`;
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Msg, NatsConnection, Subscription } from 'nats';
+import { history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
+import { EVENT_STORE, NATS_CONNECTION } from '@certm3/app-runtime';
+import { AUDIT_QUERIES, auditSubjectWildcard, MAX_COMMAND_BYTES } from '@certm3/contracts';
+import { EventStore, EventStoreUnavailableError } from '@certm3/event-store';
+import { failure } from '../execution/command-executor';
+import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transport/nats-command-listener';
+
+/**
+ * Audit queries over NATS request-reply, for services that cannot run the audit CLI: the same answers,
+ * read from the event log (never the read tables), secrets redacted.
+ *   <prefix>.audit.history   {"kind":"user","id":"…"}
+ *   <prefix>.audit.state-at  {"kind":"user","id":"…","at":"2026-01-01T00:00:00Z"}
+ *   <prefix>.audit.verify    {}
+ */
+@Injectable()
+export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('NatsAuditListener');
+  private subscription: Subscription | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.connection.subscribe(auditSubjectWildcard(this.settings.subjectPrefix), {
+      queue: `${this.settings.subjectPrefix}-audit`,
+      callback: (_error, message) => void this.handle(message),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.subscription && !this.subscription.isClosed()) await this.subscription.drain();
+  }
+
+  private async handle(message: Msg): Promise<void> {
+    if (!message.reply) return;
+    const query = message.subject.slice(`${this.settings.subjectPrefix}.audit.`.length);
+    let reply: unknown;
+    try {
+      reply = await this.answer(query, message.data);
+    } catch (error) {
+      if (error instanceof EventStoreUnavailableError)
+        reply = failure('UNAVAILABLE', 'the event store is unavailable', []);
+      else {
+        this.logger.error({
+          message: 'audit query failed',
+          query,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        reply = failure('INTERNAL', 'An unexpected error', []);
+      }
+    }
+    message.respond(Buffer.from(JSON.stringify(reply)));
+  }
+
+  private async answer(query: string, data: Uint8Array): Promise<unknown> {
+    if (!(AUDIT_QUERIES as readonly string[]).includes(query)) {
+      return failure('UNKNOWN_COMMAND', `no audit query named "${query}"`, [
+        { field: 'subject', known: AUDIT_QUERIES },
+      ]);
+    }
+    if (data.length > MAX_COMMAND_BYTES)
+      return failure('MALFORMED_MESSAGE', 'the body is too large', [{ field: 'body' }]);
+    let body: Record<string, unknown>;
+    try {
+      body = data.length === 0 ? {} : JSON.parse(Buffer.from(data).toString('utf8'));
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error();
+    } catch {
+      return failure('MALFORMED_MESSAGE', 'the body must be a JSON object', [{ field: 'body' }]);
+    }
+    if (query === 'verify') return { ok: true, data: await verifyLog(this.store.readAll()) };
+
+    const problems = [];
+    const { kind, id, at } = body;
+    if (typeof kind !== 'string' || !isEntityKind(kind))
+      problems.push({
+        field: 'kind',
+        problems: [`kind must be one of ${Object.keys(ENTITY_KINDS).join(', ')}`],
+      });
+    if (typeof id !== 'string' || id.length === 0 || id.length > 255)
+      problems.push({ field: 'id', problems: ['id must be a non-empty string'] });
+    const instant = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+    if (query === 'state-at' && Number.isNaN(instant))
+      problems.push({ field: 'at', problems: ['at must be an ISO-8601 instant'] });
+    if (problems.length > 0) return failure('VALIDATION_FAILED', 'the query failed validation', problems);
+
+    if (query === 'history')
+      return { ok: true, data: await history(this.store, kind as keyof typeof ENTITY_KINDS, id as string) };
+    return {
+      ok: true,
+      data: await stateAt(this.store, kind as keyof typeof ENTITY_KINDS, id as string, new Date(instant)),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@certm3/app-runtime';
+import { auditSubject, AuditQuery, CommandReply } from '@certm3/contracts';
+import { CommandClient } from '@certm3/test-support/command-client';
+import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { CommandApiModule } from '../command-api.module';
+import { CommandApiSettings } from '../command-api.settings';
+
+describe('audit queries over NATS', () => {
+  let database: ScratchDatabase;
+  let app: INestApplication;
+  let client: CommandClient;
+  const prefix = `certm3-audit-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('certm3_audit_nats');
+    const settings = loadConfig(CommandApiSettings, {
+      EVENT_STORE_URL: database.url,
+      NATS_SUBJECT_PREFIX: prefix,
+      PASSWORD_SCRYPT_LOG2_COST: '10',
+    });
+    app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
+    await app.init();
+    client = await CommandClient.connect(prefix);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  async function ask(query: AuditQuery | string, body: unknown): Promise<CommandReply & { data?: never }> {
+    const response = await client.connection.request(
+      auditSubject(query as AuditQuery, prefix),
+      Buffer.from(JSON.stringify(body)),
+      { timeout: 10_000 },
+    );
+    return JSON.parse(Buffer.from(response.data).toString('utf8'));
+  }
+
+  it('answers history, state-at and verify from the log, secrets redacted', async () => {
+    const bootstrap = await client.reply(
+      'BootstrapAdministrator',
+      { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
+      { actorId: null },
+    );
+    if (!bootstrap.ok) throw new Error(JSON.stringify(bootstrap));
+    const adminId = bootstrap.data.id;
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const changed = await client.reply(
+      'ChangeUserEmail',
+      { userId: adminId, email: 'root@example.com' },
+      { actorId: adminId },
+    );
+    expect(changed.ok).toBe(true);
+
+    const historyReply = (await ask('history', { kind: 'user', id: adminId })) as unknown as {
+      ok: true;
+      data: { type: string; data: Record<string, unknown>; actorId: string }[];
+    };
+    expect(historyReply.ok).toBe(true);
+    expect(historyReply.data.map((entry) => entry.type)).toEqual([
+      'UserRegistered',
+      'UserAddedToGroup',
+      'UserEmailChanged',
+    ]);
+    expect(historyReply.data[0].data.passwordHash).toBe('[redacted]');
+    expect(JSON.stringify(historyReply)).not.toContain('scrypt$');
+
+    const then = (await ask('state-at', { kind: 'user', id: adminId, at: before })) as unknown as {
+      ok: true;
+      data: { state: { email: string } };
+    };
+    expect(then.data.state.email).toBe('admin@example.com');
+
+    const verified = (await ask('verify', {})) as unknown as {
+      ok: true;
+      data: { ok: boolean; eventsChecked: number };
+    };
+    expect(verified.data.ok).toBe(true);
+    expect(verified.data.eventsChecked).toBeGreaterThan(5);
+  });
+
+  it('refuses malformed queries with structured errors', async () => {
+    expect(await ask('history', { kind: 'planet', id: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    expect(await ask('state-at', { kind: 'user', id: randomUUID(), at: 'yesterday' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED' },
+    });
+    expect(await ask('gossip', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_COMMAND' } });
+    expect(await ask('history', [1, 2])).toMatchObject({ ok: false, error: { code: 'MALFORMED_MESSAGE' } });
+  });
+});
