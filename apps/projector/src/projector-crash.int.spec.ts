@@ -59,4 +59,31 @@ describe('projector killed with SIGKILL at random moments', () => {
     expect(report.tables.find((t) => t.table === 'users')?.rows).toBe(31);
     expect(report.tables.find((t) => t.table === 'certificates')?.rows).toBe(30);
   });
+
+  it('hands the writer lock to a standby when the active projector dies', async () => {
+    await projector?.kill();
+    const active = startProjector();
+    const activePort = await active.started();
+    await waitUntil(
+      async () => ((await getJson(activePort, '/projector')).body as { role: string }).role === 'active',
+    );
+    const standby = startProjector();
+    try {
+      const standbyPort = await standby.started();
+      await waitUntil(
+        async () => ((await getJson(standbyPort, '/projector')).body as { role: string }).role === 'standby',
+      );
+      await active.kill();
+      await waitUntil(
+        async () => ((await getJson(standbyPort, '/projector')).body as { role: string }).role === 'active',
+      );
+      const { id } = await stack.command('CreateGroup', { name: `after-takeover-${Date.now()}` });
+      await waitUntil(
+        async () =>
+          (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [id])).rowCount === 1,
+      );
+    } finally {
+      await standby.kill();
+    }
+  });
 });
