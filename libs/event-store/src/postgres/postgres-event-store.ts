@@ -47,7 +47,7 @@ export interface PostgresEventStoreOptions {
 
 interface EventRow {
   global_position: string;
-  transaction_id: string;
+  commit_position: string;
   stream_id: string;
   stream_revision: string;
   event_id: string;
@@ -57,8 +57,10 @@ interface EventRow {
   recorded_at: Date;
 }
 
+// The text form of the transaction id gets a name of its own: aliased as `transaction_id`, it would win over
+// the column in ORDER BY and sort "100000" before "99999" (see the regression test).
 const EVENT_COLUMNS =
-  'global_position, transaction_id::text AS transaction_id, stream_id, stream_revision, event_id, event_type, data, metadata, recorded_at';
+  'global_position, transaction_id::text AS commit_position, stream_id, stream_revision, event_id, event_type, data, metadata, recorded_at';
 
 /** Only rows of transactions older than every transaction still running: none can appear behind them. */
 const SAFE_TO_READ = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -337,7 +339,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     metadata: row.metadata,
     streamId: row.stream_id,
     revision: BigInt(row.stream_revision),
-    position: { commit: BigInt(row.transaction_id), prepare: BigInt(row.global_position) },
+    position: { commit: BigInt(row.commit_position), prepare: BigInt(row.global_position) },
     recordedAt: row.recorded_at,
   };
 }
