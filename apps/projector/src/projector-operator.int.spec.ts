@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { eventIdFor } from '@certm3/event-store';
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
 import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
@@ -45,25 +43,7 @@ describe('projector process: health, metrics and operator commands', () => {
   });
 
   it('shows a halted projection as down, naming the event, until the operator skips it', async () => {
-    const ghost = randomUUID();
-    const commandId = randomUUID();
-    await stack.store.append(
-      `user-${ghost}`,
-      [
-        {
-          id: eventIdFor(commandId, 0),
-          type: 'UserDeactivated',
-          data: { userId: ghost },
-          metadata: {
-            commandId,
-            actorId: stack.adminId,
-            occurredAt: new Date().toISOString(),
-            schemaVersion: 1,
-          },
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
+    const ghost = await stack.appendEventAboutUnknownUser('UserDeactivated');
     await waitUntil(async () => (await health()).status === 503);
     const { body } = await health();
     expect(body.checks.projection.status).toBe('down');

@@ -154,26 +154,10 @@ describe('projector: the certM3 tables from the event log', () => {
   it('halts on an event it cannot apply, naming it, until an operator skips it', async () => {
     const runner = stack.runners[stack.runners.length - 1];
     await caughtUp(runner);
-    const ghost = randomUUID();
-    const commandId = randomUUID();
-    // A well-formed event about a user the tables have never seen: it cannot be applied.
-    await stack.store.append(
-      `user-${ghost}`,
-      [
-        {
-          id: eventIdFor(commandId, 0),
-          type: 'UserEmailChanged',
-          data: { userId: ghost, email: 'ghost@example.com', previousEmail: 'g@example.com' },
-          metadata: {
-            commandId,
-            actorId: stack.adminId,
-            occurredAt: new Date().toISOString(),
-            schemaVersion: 1,
-          },
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
+    const ghost = await stack.appendEventAboutUnknownUser('UserEmailChanged', {
+      email: 'ghost@example.com',
+      previousEmail: 'g@example.com',
+    });
     const later = await stack.command('CreateGroup', { name: `behind-${randomUUID().slice(0, 6)}` });
     await waitUntil(() => runner.status().halted !== null);
     const halted = runner.status().halted!;

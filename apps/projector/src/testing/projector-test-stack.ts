@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { loadConfig } from '@certm3/app-runtime';
 import { CommandReply } from '@certm3/contracts';
-import { PostgresEventStore } from '@certm3/event-store';
+import { eventIdFor, PostgresEventStore } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
@@ -99,6 +99,33 @@ export class ProjectorTestStack {
       if (round % 6 === 0) await this.command('DeleteGroup', { name: group });
       if (round % 7 === 0) await this.command('DeactivateUser', { userId: user.id });
     }
+  }
+
+  /**
+   * Appends, straight to the store, a well-formed event about a user the tables have never seen: the
+   * projection cannot apply it. Returns that user's id.
+   */
+  async appendEventAboutUnknownUser(type: string, data: Record<string, string> = {}): Promise<string> {
+    const ghost = randomUUID();
+    const commandId = randomUUID();
+    await this.store.append(
+      `user-${ghost}`,
+      [
+        {
+          id: eventIdFor(commandId, 0),
+          type,
+          data: { userId: ghost, ...data },
+          metadata: {
+            commandId,
+            actorId: this.adminId,
+            occurredAt: new Date().toISOString(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    return ghost;
   }
 
   /** Every row of the certM3 tables, in a stable order: what "identical tables" means. */
