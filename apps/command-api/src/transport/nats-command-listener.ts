@@ -26,6 +26,8 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger('NatsCommandListener');
   private subscription: Subscription | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Commands this instance has answered; with a queue group, instances share the load. */
+  handledCount = 0;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -97,5 +99,6 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     if (correlationId) headers.set(HEADERS.correlationId, correlationId);
     if (commandId) headers.set(HEADERS.commandId, commandId);
     message.respond(Buffer.from(JSON.stringify(reply)), { headers });
+    this.handledCount++;
   }
 }
