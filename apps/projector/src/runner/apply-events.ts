@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
+import { escapeLiteral } from 'pg';
 import { comparePositions, parsePosition, RecordedEvent, serializePosition } from '@certm3/event-store';
-import { applyCertm3Event } from '../read-model/certm3-projection';
+import { planCertm3Event, runSteps, Step } from '../read-model/certm3-projection';
 import { Certm3ReadModel, LIVE_SCHEMA, PROJECTION_NAME } from '../read-model/certm3-tables';
 
 /** Taken shared by every batch on the live schema and exclusively by a rebuild's swap (see operations/). */
@@ -46,17 +48,19 @@ export async function applyEventsInTransaction(
     .forUpdate()
     .executeTakeFirst();
   let checkpoint = stored?.position ? parsePosition(stored.position) : undefined;
-  let applied = 0;
   const now = new Date().toISOString();
+
+  // Plan every event first (pure), then run the statements: all in one round trip when there are several.
+  const planned: { event: RecordedEvent; steps: Step[] }[] = [];
   for (const event of events) {
     if (checkpoint && comparePositions(event.position, checkpoint) <= 0) continue;
-    let outcome;
+    let plan;
     try {
-      outcome = await applyCertm3Event(db, event);
+      plan = planCertm3Event(db, event);
     } catch (error) {
       throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
     }
-    if (outcome === 'unknown-type') {
+    if (plan.outcome === 'unknown-type') {
       if (unknownEventPolicy === 'halt') {
         throw new EventApplyError(
           event,
@@ -65,9 +69,11 @@ export async function applyEventsInTransaction(
       }
       await recordSkipped(db, event, `unknown event type (policy: skip)`, now);
     }
+    planned.push({ event, steps: plan.steps });
     checkpoint = event.position;
-    applied++;
   }
+  await runPlanned(trx, db, planned);
+  const applied = planned.length;
   if (applied > 0 && checkpoint) {
     const position = serializePosition(checkpoint);
     const total = BigInt(stored?.events_applied ?? '0') + BigInt(applied);
@@ -126,4 +132,61 @@ export async function readCheckpoint(db: Kysely<Certm3ReadModel>, schema: string
     .where('projection', '=', PROJECTION_NAME)
     .executeTakeFirst();
   return row?.position ?? null;
+}
+
+/**
+ * Runs the batch's statements in one round trip: a DO block that executes them in order and checks every
+ * row count. Any failure (a constraint, a row count) rolls back to a savepoint and the batch runs again one
+ * statement at a time, which names the event that fails. Parameters are inlined as escaped literals.
+ */
+async function runPlanned(
+  trx: Kysely<Certm3ReadModel>,
+  db: Kysely<Certm3ReadModel>,
+  planned: readonly { event: RecordedEvent; steps: Step[] }[],
+): Promise<void> {
+  const runOneByOne = async () => {
+    for (const { event, steps } of planned) {
+      try {
+        await runSteps(db, steps);
+      } catch (error) {
+        throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
+      }
+    }
+  };
+  const statementCount = planned.reduce((sum, { steps }) => sum + steps.length, 0);
+  if (statementCount <= 1) return runOneByOne();
+
+  const body = planned
+    .flatMap(({ steps }) => steps)
+    .map((step) => {
+      const statement = `${inlineParameters(step.query.sql, step.query.parameters)};`;
+      return step.changesOneRow
+        ? `${statement}\n  GET DIAGNOSTICS affected = ROW_COUNT;\n  IF affected <> 1 THEN RAISE EXCEPTION 'row count'; END IF;`
+        : statement;
+    })
+    .join('\n  ');
+  let tag = '';
+  do tag = `$certm3_${randomBytes(6).toString('hex')}$`;
+  while (body.includes(tag));
+  await sql`SAVEPOINT certm3_batch`.execute(trx);
+  try {
+    await sql.raw(`DO ${tag} DECLARE affected bigint; BEGIN\n  ${body}\nEND ${tag}`).execute(trx);
+    await sql`RELEASE SAVEPOINT certm3_batch`.execute(trx);
+  } catch {
+    await sql`ROLLBACK TO SAVEPOINT certm3_batch`.execute(trx);
+    await runOneByOne();
+  }
+}
+
+function inlineParameters(text: string, parameters: readonly unknown[]): string {
+  // kysely quotes identifiers and passes every value as a parameter, so `$n` only ever is a placeholder.
+  return text.replace(/\$(\d+)/g, (_, index: string) => literal(parameters[Number(index) - 1]));
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return escapeLiteral(value);
+  return escapeLiteral(JSON.stringify(value));
 }
