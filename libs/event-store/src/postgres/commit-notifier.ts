@@ -91,3 +91,35 @@ export class CommitNotifier {
     this.reconnectTimer.unref();
   }
 }
+
+/**
+ * The appender's side: after an append commits, wake the subscribers with a NOTIFY. Notifications are
+ * coalesced — while one is in flight, any number of further commits cause just one more — because every
+ * notifying transaction serialises on PostgreSQL's notification queue lock at commit. A process dying
+ * between commit and notify delays subscribers by at most their poll interval; nothing is lost.
+ */
+export class CommitAnnouncer {
+  private inFlight: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly notify: () => Promise<unknown>) {}
+
+  announce(): void {
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = (async () => {
+      do {
+        this.again = false;
+        await this.notify().catch(() => undefined);
+      } while (this.again);
+      this.inFlight = undefined;
+    })();
+  }
+
+  /** Resolves once no notification is pending (before closing the pool it uses). */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+}

@@ -22,12 +22,13 @@ import {
 } from '../port';
 import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
 import { validateAppend } from '../validate-append';
-import { CommitNotifier } from './commit-notifier';
+import { CommitAnnouncer, CommitNotifier } from './commit-notifier';
 import {
   EXPECTED_ANY,
   EXPECTED_NO_STREAM,
   EXPECTED_STREAM_EXISTS,
   migrateEventStoreSchema,
+  NOTIFY_CHANNEL,
   WRONG_EXPECTED_REVISION_SQLSTATE,
 } from './schema';
 
@@ -70,6 +71,7 @@ const UNIQUE_VIOLATION = '23505';
 export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly notifier: CommitNotifier;
+  private readonly announcer: CommitAnnouncer;
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly activeSubscriptions = new Set<symbol>();
@@ -88,6 +90,7 @@ export class PostgresEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.notifier = new CommitNotifier(options.url);
+    this.announcer = new CommitAnnouncer(() => this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`));
   }
 
   /** Creates the database if missing, migrates its schema, and returns a ready store. */
@@ -128,6 +131,7 @@ export class PostgresEventStore implements EventStore {
         events.map((event) => JSON.stringify(event.metadata)),
       ]);
       const row = rows[0];
+      this.announcer.announce();
       return {
         nextRevision: BigInt(row.next_revision),
         position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
@@ -262,6 +266,7 @@ export class PostgresEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.openSubscriptions].map((subscription) => subscription.close()));
     await this.notifier.stop();
+    await this.announcer.settled();
     await this.pool.end();
   }
 

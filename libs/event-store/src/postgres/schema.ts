@@ -16,6 +16,64 @@ export const EXPECTED_STREAM_EXISTS = -3n;
 /** SQLSTATE raised by append_to_stream on a stale expectation; DETAIL carries the actual revision. */
 export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CM001';
 
+/**
+ * The append function: checks the expected revision under the stream's row lock and inserts all events in
+ * one statement. Version 1 notified listeners from inside the transaction, which serialises concurrent
+ * commits on PostgreSQL's notification queue lock; version 2 leaves that to the appender, after commit.
+ */
+function appendToStreamFunction({ notifyInside }: { notifyInside: boolean }): string {
+  return `
+CREATE OR REPLACE FUNCTION append_to_stream(
+        p_stream_id text,
+        p_expected_revision bigint,
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_current bigint;
+        v_count bigint := cardinality(p_event_ids);
+        v_last_position bigint;
+      BEGIN
+        -- Creating the row first makes concurrent first appends queue on it instead of racing past.
+        INSERT INTO streams (stream_id, revision) VALUES (p_stream_id, -1) ON CONFLICT (stream_id) DO NOTHING;
+        SELECT s.revision INTO v_current FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+
+        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
+           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
+           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
+          RAISE EXCEPTION USING
+            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
+            DETAIL = v_current::text;
+        END IF;
+
+        UPDATE streams SET revision = v_current + v_count WHERE stream_id = p_stream_id;
+
+        WITH inserted AS (
+          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
+          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
+               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
+          ORDER BY e.ordinality
+          RETURNING global_position
+        )
+        SELECT max(global_position) INTO v_last_position FROM inserted;
+
+        ${
+          notifyInside
+            ? `-- Delivered at commit only; subscribers then re-read, so the payload carries nothing.
+        PERFORM pg_notify('${NOTIFY_CHANNEL}', '');`
+            : '-- Subscribers are woken by the appender after commit (see CommitAnnouncer).'
+        }
+
+        RETURN QUERY SELECT v_current + v_count, pg_current_xact_id()::text, v_last_position;
+      END;
+      $$;`;
+}
+
 interface Migration {
   readonly version: number;
   readonly name: string;
@@ -59,52 +117,13 @@ const MIGRATIONS: readonly Migration[] = [
 
       CREATE INDEX events_global_order_idx ON events (transaction_id, global_position);
 
-      CREATE FUNCTION append_to_stream(
-        p_stream_id text,
-        p_expected_revision bigint,
-        p_event_ids uuid[],
-        p_event_types text[],
-        p_data jsonb[],
-        p_metadata jsonb[]
-      ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
-      LANGUAGE plpgsql AS $$
-      DECLARE
-        v_current bigint;
-        v_count bigint := cardinality(p_event_ids);
-        v_last_position bigint;
-      BEGIN
-        -- Creating the row first makes concurrent first appends queue on it instead of racing past.
-        INSERT INTO streams (stream_id, revision) VALUES (p_stream_id, -1) ON CONFLICT (stream_id) DO NOTHING;
-        SELECT s.revision INTO v_current FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-
-        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
-           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
-           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
-          RAISE EXCEPTION USING
-            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
-            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
-            DETAIL = v_current::text;
-        END IF;
-
-        UPDATE streams SET revision = v_current + v_count WHERE stream_id = p_stream_id;
-
-        WITH inserted AS (
-          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
-          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
-          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
-               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
-          ORDER BY e.ordinality
-          RETURNING global_position
-        )
-        SELECT max(global_position) INTO v_last_position FROM inserted;
-
-        -- Delivered at commit only; subscribers then re-read, so the payload carries nothing.
-        PERFORM pg_notify('${NOTIFY_CHANNEL}', '');
-
-        RETURN QUERY SELECT v_current + v_count, pg_current_xact_id()::text, v_last_position;
-      END;
-      $$;
+      ${appendToStreamFunction({ notifyInside: true })}
     `,
+  },
+  {
+    version: 2,
+    name: 'notify after commit, from the appender',
+    sql: appendToStreamFunction({ notifyInside: false }),
   },
 ];
 

@@ -1,0 +1,41 @@
+import { CommitAnnouncer } from './commit-notifier';
+
+describe('CommitAnnouncer', () => {
+  it('coalesces announcements made while one is in flight into one more, and never drops the last', async () => {
+    const releases: (() => void)[] = [];
+    let sent = 0;
+    const announcer = new CommitAnnouncer(
+      () =>
+        new Promise<void>((resolve) => {
+          sent++;
+          releases.push(resolve);
+        }),
+    );
+    announcer.announce();
+    for (let index = 0; index < 50; index++) announcer.announce();
+    expect(sent).toBe(1);
+    releases.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toBe(2);
+    releases.shift()!();
+    await announcer.settled();
+    expect(sent).toBe(2);
+    announcer.announce();
+    expect(sent).toBe(3);
+    releases.shift()!();
+    await announcer.settled();
+  });
+
+  it('keeps announcing after a failed notification', async () => {
+    let calls = 0;
+    const announcer = new CommitAnnouncer(async () => {
+      calls++;
+      if (calls === 1) throw new Error('connection lost');
+    });
+    announcer.announce();
+    await announcer.settled();
+    announcer.announce();
+    await announcer.settled();
+    expect(calls).toBe(2);
+  });
+});
