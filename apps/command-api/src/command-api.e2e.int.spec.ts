@@ -1,16 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@certm3/app-runtime';
 import { CommandReply, MAX_COMMAND_BYTES } from '@certm3/contracts';
 import { collect, createEventStore, EventStore, RecordedEvent } from '@certm3/event-store';
 import { EsdbEmulator } from '@certm3/event-store/testing/esdb-emulator/esdb-emulator';
 import { createTestCertificate } from '@certm3/test-support/certificates';
+import { startCommandApiInProcess } from './testing/in-process-command-api';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { CommandApiModule } from './command-api.module';
-import { CommandApiSettings } from './command-api.settings';
 
 interface StoreUnderTest {
   url: string;
@@ -49,13 +46,13 @@ describe.each(STORES)('command API over NATS on %s', (_storeName, openStore) => 
 
   beforeAll(async () => {
     storeUnderTest = await openStore();
-    const settings = loadConfig(CommandApiSettings, {
-      EVENT_STORE_URL: storeUnderTest.url,
-      NATS_SUBJECT_PREFIX: subjectPrefix,
-      PASSWORD_SCRYPT_LOG2_COST: '10',
-    });
-    app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error', 'warn'] });
-    await app.init();
+    app = await startCommandApiInProcess(
+      {
+        EVENT_STORE_URL: storeUnderTest.url,
+        NATS_SUBJECT_PREFIX: subjectPrefix,
+      },
+      ['error', 'warn'],
+    );
     client = await CommandClient.connect(subjectPrefix);
     store = await createEventStore({ url: storeUnderTest.url });
 

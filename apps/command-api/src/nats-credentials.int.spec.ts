@@ -5,12 +5,9 @@ import { connect as connectSocket, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { connect } from 'nats';
-import { loadConfig } from '@certm3/app-runtime';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { CommandApiModule } from './command-api.module';
-import { CommandApiSettings } from './command-api.settings';
+import { startCommandApiInProcess } from './testing/in-process-command-api';
 
 const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const ROOT = join(__dirname, '..', '..', '..');
@@ -58,16 +55,13 @@ describe('command API on a NATS server that requires credentials', () => {
     );
     await waitForPort(port);
     database = await createScratchDatabase('certm3_api_auth');
-    const settings = loadConfig(CommandApiSettings, {
+    app = await startCommandApiInProcess({
       EVENT_STORE_URL: database.url,
       NATS_URL: `nats://127.0.0.1:${port}`,
       NATS_USER: 'certm3',
       NATS_PASSWORD: 's3cret-pass',
       NATS_SUBJECT_PREFIX: subjectPrefix,
-      PASSWORD_SCRYPT_LOG2_COST: '10',
     });
-    app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
-    await app.init();
   });
 
   afterAll(async () => {

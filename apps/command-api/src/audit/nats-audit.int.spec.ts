@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@certm3/app-runtime';
 import { auditSubject, AuditQuery, CommandReply } from '@certm3/contracts';
+import { startCommandApiInProcess } from '../testing/in-process-command-api';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { CommandApiModule } from '../command-api.module';
-import { CommandApiSettings } from '../command-api.settings';
 
 describe('audit queries over NATS', () => {
   let database: ScratchDatabase;
@@ -17,13 +14,10 @@ describe('audit queries over NATS', () => {
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_audit_nats');
-    const settings = loadConfig(CommandApiSettings, {
+    app = await startCommandApiInProcess({
       EVENT_STORE_URL: database.url,
       NATS_SUBJECT_PREFIX: prefix,
-      PASSWORD_SCRYPT_LOG2_COST: '10',
     });
-    app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
-    await app.init();
     client = await CommandClient.connect(prefix);
   });
   afterAll(async () => {

@@ -1,12 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@certm3/app-runtime';
+import { startCommandApiInProcess } from '../testing/in-process-command-api';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { CommandApiModule } from '../command-api.module';
-import { CommandApiSettings } from '../command-api.settings';
 import { NatsCommandListener } from './nats-command-listener';
 
 // Two command-api instances on one NATS: the queue group gives each command to exactly one of them.
@@ -18,15 +15,13 @@ describe('command API instances sharing the load', () => {
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_queue');
-    const settings = loadConfig(CommandApiSettings, {
-      EVENT_STORE_URL: database.url,
-      NATS_SUBJECT_PREFIX: prefix,
-      PASSWORD_SCRYPT_LOG2_COST: '10',
-    });
     for (let instance = 0; instance < 2; instance++) {
-      const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
-      await app.init();
-      apps.push(app);
+      apps.push(
+        await startCommandApiInProcess({
+          EVENT_STORE_URL: database.url,
+          NATS_SUBJECT_PREFIX: prefix,
+        }),
+      );
     }
     client = await CommandClient.connect(prefix);
   });

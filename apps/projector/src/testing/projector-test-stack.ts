@@ -1,17 +1,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
-import { loadConfig } from '@certm3/app-runtime';
 import { CommandReply } from '@certm3/contracts';
 import { eventIdFor, PostgresEventStore } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
+import { startCommandApiInProcess } from '../../../command-api/src/testing/in-process-command-api';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { CommandApiModule } from '../../../command-api/src/command-api.module';
-import { CommandApiSettings } from '../../../command-api/src/command-api.settings';
 import { Certm3ReadModel, LIVE_SCHEMA } from '../read-model/certm3-tables';
 import { migrateReadModel } from '../read-model/migrations';
 import { ProjectionRunner } from '../runner/projection-runner';
@@ -35,13 +32,10 @@ export class ProjectorTestStack {
     const eventDatabase = await createScratchDatabase('certm3_proj_events');
     const readDatabase = await createScratchDatabase('certm3_proj_read');
     const subjectPrefix = `certm3-proj-${randomUUID().slice(0, 8)}`;
-    const settings = loadConfig(CommandApiSettings, {
+    const app = await startCommandApiInProcess({
       EVENT_STORE_URL: eventDatabase.url,
       NATS_SUBJECT_PREFIX: subjectPrefix,
-      PASSWORD_SCRYPT_LOG2_COST: '10',
     });
-    const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: ['error'] });
-    await app.init();
     const client = await CommandClient.connect(subjectPrefix);
     const store = await PostgresEventStore.connect({ url: eventDatabase.url, poolSize: 5 });
     const pool = new Pool({ connectionString: readDatabase.url, max: 4 });

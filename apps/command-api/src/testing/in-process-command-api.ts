@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@certm3/app-runtime';
+import { CommandApiModule } from '../command-api.module';
+import { CommandApiSettings } from '../command-api.settings';
+
+/**
+ * Test support: the command API inside the test process, configured from environment-style settings as the
+ * real process is. scrypt is cheap here (N = 2^10) unless a test says otherwise.
+ */
+export async function startCommandApiInProcess(
+  env: Record<string, string>,
+  logLevels: LogLevel[] = ['error'],
+): Promise<INestApplication> {
+  const settings = loadConfig(CommandApiSettings, { PASSWORD_SCRYPT_LOG2_COST: '10', ...env });
+  const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: logLevels });
+  await app.init();
+  return app;
+}
