@@ -64,6 +64,12 @@ export interface ReadAllOptions {
    */
   readonly from?: GlobalPosition | 'start' | 'end';
   readonly maxCount?: number;
+  /**
+   * Forwards reads return every event committed before the read began (default). A store that orders by
+   * commit (PostgreSQL) may have to wait, briefly and boundedly, for older transactions still running;
+   * `false` returns at once what is already certain, for callers that poll (lag gauges).
+   */
+  readonly settle?: boolean;
 }
 
 export interface SubscribeToAllOptions {

@@ -134,7 +134,7 @@ export class ProjectionRunner {
   /** Events after the checkpoint (counted up to `cap`) and how long the oldest of them has waited. */
   async lag(cap = 10_000): Promise<{ events: number; capped: boolean; milliseconds: number }> {
     const from = this.checkpoint ? parsePosition(this.checkpoint) : 'start';
-    const pending = await collect(this.store.readAll({ from, maxCount: cap }));
+    const pending = await collect(this.store.readAll({ from, maxCount: cap, settle: false }));
     const oldest = pending[0];
     return {
       events: pending.length,

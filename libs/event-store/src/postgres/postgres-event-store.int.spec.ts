@@ -62,7 +62,8 @@ describe('PostgreSQL event store: transactions committing out of order', () => {
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_es_order');
-    store = await PostgresEventStore.connect({ url: database.url });
+    // readAll must not wait for the transactions these tests hold open on purpose.
+    store = await PostgresEventStore.connect({ url: database.url, readAllSettleMs: 0 });
   });
   beforeEach(async () => {
     holder = new Client({ connectionString: database.url });

@@ -39,6 +39,12 @@ export interface PostgresEventStoreOptions {
   /** Rows fetched per query by reads and subscriptions. */
   readonly pageSize?: number;
   /**
+   * How long a forwards readAll waits, at the head, for transactions older than the read that are still
+   * running (their events may still take positions before ones already committed). Within it, readAll
+   * returns every event committed before it began; past it, the part no open transaction can precede.
+   */
+  readonly readAllSettleMs?: number;
+  /**
    * How often an idle subscription re-reads even without a notification. Notifications wake it within
    * milliseconds; the poll covers a lost listener connection and transactions outside certm3 holding the
    * snapshot's xmin back (they end without notifying).
@@ -74,6 +80,7 @@ export class PostgresEventStore implements EventStore {
   private readonly announcer: CommitAnnouncer;
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
+  private readonly readAllSettleMs: number;
   private readonly activeSubscriptions = new Set<symbol>();
   private readonly openSubscriptions = new Set<AllSubscription>();
   private closed = false;
@@ -89,6 +96,7 @@ export class PostgresEventStore implements EventStore {
     this.pool.on('error', () => undefined);
     this.pageSize = options.pageSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.readAllSettleMs = options.readAllSettleMs ?? 5_000;
     this.notifier = new CommitNotifier(options.url);
     this.announcer = new CommitAnnouncer(() => this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`));
   }
@@ -199,16 +207,32 @@ export class PostgresEventStore implements EventStore {
     const from = options.from ?? (forwards ? 'start' : 'end');
     if ((forwards && from === 'end') || (!forwards && from === 'start')) return;
     let after: GlobalPosition | null = from === 'start' ? START_POSITION : from === 'end' ? null : from;
+    // Every transaction below this id had started when the read began; the read waits for them to end.
+    const committedBefore = forwards && options.settle !== false ? await this.snapshotBound('xmax') : 0n;
+    const settleUntil = options.settle === false ? 0 : Date.now() + this.readAllSettleMs;
     while (remaining > 0) {
       const limit = Math.min(this.pageSize, remaining);
       const rows = forwards
         ? await this.readAllForwardsPage(after ?? START_POSITION, limit)
         : await this.readAllBackwardsPage(after, limit);
       for (const row of rows) yield toRecordedEvent(row);
-      if (rows.length < limit) return;
       remaining -= rows.length;
-      after = toRecordedEvent(rows[rows.length - 1]).position;
+      if (rows.length > 0) after = toRecordedEvent(rows[rows.length - 1]).position;
+      if (rows.length === limit) continue;
+      if (!forwards || Date.now() >= settleUntil || (await this.snapshotBound('xmin')) >= committedBefore)
+        return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  private async snapshotBound(bound: 'xmin' | 'xmax'): Promise<bigint> {
+    const [row] = await this.query<{ bound: string }>(
+      bound === 'xmin'
+        ? 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS bound'
+        : 'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS bound',
+      [],
+    );
+    return BigInt(row.bound);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
