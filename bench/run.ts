@@ -144,7 +144,15 @@ async function eventStoreAppend() {
 function startApp(app: 'command-api' | 'projector', env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join(ROOT, 'apps', app, 'src', 'main.ts')],
+    [
+      // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of each app there (open it in Chrome's devtools).
+      ...(process.env.BENCH_CPU_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
+        : []),
+      '-r',
+      '@swc-node/register',
+      join(ROOT, 'apps', app, 'src', 'main.ts'),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -565,12 +573,12 @@ async function postgresVersion(): Promise<string> {
   return rows[0].server_version;
 }
 
+/** BENCH_ONLY=append,command,projection,live runs just those stages (for profiling); it prints JSON only. */
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const runs = (stage: string) => only.size === 0 || only.has(stage);
+
 async function main() {
   const began = performance.now();
-  if (process.env.BENCH_ONLY === 'projection') {
-    results.projection = await projection(100_000);
-    return;
-  }
   results.machine = {
     cores: cpus().length,
     cpu: cpus()[0]?.model,
@@ -580,24 +588,36 @@ async function main() {
   };
   log('raw PostgreSQL baselines');
   const postgres = await postgresBaselines();
-  log('raw NATS baselines');
-  const nats = await natsBaselines();
+  let nats: Awaited<ReturnType<typeof natsBaselines>> | undefined;
+  if (runs('nats')) {
+    log('raw NATS baselines');
+    nats = await natsBaselines();
+  }
   results.baselines = { postgres, nats };
-  log('event store append through the port');
-  const append = await eventStoreAppend();
-  results.eventStoreAppend = {
-    ...append,
-    ratioToSingleRowInsertC1: ratio(append.c1.perSecond, postgres.singleRowInsert.c1.perSecond),
-    ratioToSingleRowInsertC32: ratio(append.c32.perSecond, postgres.singleRowInsert.c32.perSecond),
-  };
-  log('command path over NATS');
-  results.commandPath = await commandPath(append);
-  log('projection catch-up and replay');
-  const projected = await projection(postgres.batchedInsert500.rowsPerSecond);
-  results.projectionCatchUp = projected.catchUp;
-  results.replay = projected.replay;
-  log('live projection lag at 500 commands/s');
-  results.liveLag = await liveLag();
+  let append: Awaited<ReturnType<typeof eventStoreAppend>> | undefined;
+  if (runs('append') || runs('command')) {
+    log('event store append through the port');
+    append = await eventStoreAppend();
+    results.eventStoreAppend = {
+      ...append,
+      ratioToSingleRowInsertC1: ratio(append.c1.perSecond, postgres.singleRowInsert.c1.perSecond),
+      ratioToSingleRowInsertC32: ratio(append.c32.perSecond, postgres.singleRowInsert.c32.perSecond),
+    };
+  }
+  if (runs('command')) {
+    log('command path over NATS');
+    results.commandPath = await commandPath(append!);
+  }
+  if (runs('projection')) {
+    log('projection catch-up and replay');
+    const projected = await projection(postgres.batchedInsert500.rowsPerSecond);
+    results.projectionCatchUp = projected.catchUp;
+    results.replay = projected.replay;
+  }
+  if (runs('live')) {
+    log('live projection lag at 500 commands/s');
+    results.liveLag = await liveLag();
+  }
   results.totalSeconds = round((performance.now() - began) / 1000, 1);
 }
 
@@ -662,7 +682,7 @@ function printTable(): void {
 
 main()
   .then(() => {
-    if (process.env.BENCH_ONLY) return void process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    if (only.size > 0) return void process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(
       join(__dirname, 'results', 'latest.json'),
