@@ -93,6 +93,13 @@ export interface AllSubscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
 export interface EventStore {
   /** Appends atomically: all events or none. Throws WrongExpectedRevisionError on a stale expectation. */
   append(
@@ -100,6 +107,18 @@ export interface EventStore {
     events: readonly EventToAppend[],
     options: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult>;
+
+  /**
+   * Appends to several distinct streams, in the order given; returns one result per stream, in that order.
+   * Throws WrongExpectedRevisionError for the first stream whose expectation is stale.
+   *
+   * Where `multiStreamAppendIsAtomic` is true, all appends commit together or none does. Where it is false
+   * (EventStoreDB before multi-stream appends), they are made one after the other: a failure leaves the
+   * earlier ones written, so callers must be able to recognise and resume their own partial work.
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+
+  readonly multiStreamAppendIsAtomic: boolean;
 
   /** Throws StreamNotFoundError (on first iteration) when the stream has no events. */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

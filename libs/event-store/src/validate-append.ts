@@ -1,5 +1,5 @@
 import { InvalidAppendError } from './errors';
-import { EventToAppend, ExpectedRevision } from './port';
+import { EventToAppend, ExpectedRevision, StreamAppend } from './port';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,5 +25,17 @@ export function validateAppend(
     if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
       throw new InvalidAppendError(`event type must be a non-empty string not starting with "$"`);
     }
+  }
+}
+
+export function validateStreamAppends(appends: readonly StreamAppend[]): void {
+  if (appends.length === 0) throw new InvalidAppendError('a multi-stream append needs at least one stream');
+  const seen = new Set<string>();
+  for (const { streamId, events, expectedRevision } of appends) {
+    validateAppend(streamId, events, expectedRevision);
+    if (seen.has(streamId)) {
+      throw new InvalidAppendError(`a multi-stream append names stream ${streamId} more than once`);
+    }
+    seen.add(streamId);
   }
 }

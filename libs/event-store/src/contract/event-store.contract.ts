@@ -170,6 +170,75 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('appending to several streams', () => {
+      it('appends to each stream in order and returns one result per stream', async () => {
+        const [a, b, c] = [stream('multi-a'), stream('multi-b'), stream('multi-c')];
+        await store.append(b, events(2), { expectedRevision: 'no_stream' });
+        const results = await store.appendToStreams([
+          { streamId: a, events: events(3), expectedRevision: 'no_stream' },
+          { streamId: b, events: events(1), expectedRevision: 1n },
+          { streamId: c, events: events(1), expectedRevision: 'any' },
+        ]);
+        expect(results.map((result) => result.nextRevision)).toEqual([2n, 2n, 0n]);
+        expect(comparePositions(results[0].position, results[1].position)).toBeLessThan(0);
+        expect(comparePositions(results[1].position, results[2].position)).toBeLessThan(0);
+        expect((await collect(store.readStream(a))).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+        expect(await collect(store.readStream(b))).toHaveLength(3);
+        expect(await collect(store.readStream(c))).toHaveLength(1);
+      });
+
+      it('reports the stream whose expectation is stale', async () => {
+        const [a, b] = [stream('multi-stale-a'), stream('multi-stale-b')];
+        await store.append(b, events(1), { expectedRevision: 'no_stream' });
+        const error = await store
+          .appendToStreams([
+            { streamId: a, events: events(1), expectedRevision: 'no_stream' },
+            { streamId: b, events: events(1), expectedRevision: 'no_stream' },
+          ])
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((error as WrongExpectedRevisionError).streamId).toBe(b);
+        expect((error as WrongExpectedRevisionError).actual).toBe(0n);
+        if (store.multiStreamAppendIsAtomic) {
+          // Atomic: the first stream's append went with the refused one.
+          await expect(collect(store.readStream(a))).rejects.toBeInstanceOf(StreamNotFoundError);
+        } else {
+          // One after the other: the first one stands; the caller resumes from there.
+          expect(await collect(store.readStream(a))).toHaveLength(1);
+        }
+      });
+
+      it('lets exactly one of many concurrent multi-stream creations win', async () => {
+        const [a, b] = [stream('multi-race-a'), stream('multi-race-b')];
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, () =>
+            store.appendToStreams([
+              { streamId: a, events: events(1), expectedRevision: 'no_stream' },
+              { streamId: b, events: events(1), expectedRevision: 'no_stream' },
+            ]),
+          ),
+        );
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        for (const outcome of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {
+          expect(outcome.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        }
+        expect(await collect(store.readStream(a))).toHaveLength(1);
+        expect(await collect(store.readStream(b))).toHaveLength(1);
+      });
+
+      it('refuses an empty list and a stream named twice', async () => {
+        await expect(store.appendToStreams([])).rejects.toBeInstanceOf(InvalidAppendError);
+        const id = stream('multi-twice');
+        await expect(
+          store.appendToStreams([
+            { streamId: id, events: events(1), expectedRevision: 'any' },
+            { streamId: id, events: events(1), expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidAppendError);
+        await expect(collect(store.readStream(id))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+    });
+
     describe('reading a stream', () => {
       it('returns every field as appended', async () => {
         const id = stream('fields');

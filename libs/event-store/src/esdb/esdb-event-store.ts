@@ -29,11 +29,12 @@ import {
   JsonObject,
   ReadAllOptions,
   ReadStreamOptions,
+  StreamAppend,
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../port';
 import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
-import { validateAppend } from '../validate-append';
+import { validateAppend, validateStreamAppends } from '../validate-append';
 
 export interface EsdbEventStoreOptions {
   /** esdb:// or esdb+discover:// connection string. */
@@ -112,6 +113,18 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       throw mapError(error, streamId, expectedRevision);
     }
+  }
+
+  /** EventStoreDB 24.10 has no multi-stream append: one after the other, as the port allows. */
+  readonly multiStreamAppendIsAtomic = false;
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    validateStreamAppends(appends);
+    const results: AppendResult[] = [];
+    for (const { streamId, events, expectedRevision } of appends) {
+      results.push(await this.append(streamId, events, { expectedRevision }));
+    }
+    return results;
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {

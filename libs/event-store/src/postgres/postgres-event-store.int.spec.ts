@@ -191,7 +191,7 @@ describe('PostgreSQL event store: start-up', () => {
       await client.connect();
       const { rows } = await client.query('SELECT version FROM event_store_migrations ORDER BY version');
       await client.end();
-      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
     } finally {
       await dropDatabase(name);
     }

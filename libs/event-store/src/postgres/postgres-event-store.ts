@@ -16,12 +16,13 @@ import {
   GlobalPosition,
   ReadAllOptions,
   ReadStreamOptions,
+  StreamAppend,
   RecordedEvent,
   START_POSITION,
   SubscribeToAllOptions,
 } from '../port';
 import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
-import { validateAppend } from '../validate-append';
+import { validateStreamAppends } from '../validate-append';
 import { CommitAnnouncer, CommitNotifier } from './commit-notifier';
 import {
   EXPECTED_ANY,
@@ -73,6 +74,8 @@ const EVENT_COLUMNS =
 const SAFE_TO_READ = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 const UNIQUE_VIOLATION = '23505';
+/** Appends whose expectations a race cannot break ('any', 'stream_exists') retry this often before failing. */
+const MAX_RACE_RETRIES = 10;
 
 export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
@@ -118,48 +121,107 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(options);
   }
 
+  /** A multi-stream append is one call of one SQL function, hence one transaction. */
+  readonly multiStreamAppendIsAtomic = true;
+
   async append(
     streamId: string,
     events: readonly EventToAppend[],
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
+    const [result] = await this.appendToStreams([{ streamId, events, expectedRevision }]);
+    return result;
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertOpen();
-    validateAppend(streamId, events, expectedRevision);
-    try {
-      const { rows } = await this.pool.query<{
-        next_revision: string;
-        commit_position: string;
-        prepare_position: string;
-      }>('SELECT * FROM append_to_stream($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])', [
-        streamId,
-        encodeExpectedRevision(expectedRevision).toString(),
-        events.map((event) => event.id),
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
-      ]);
-      const row = rows[0];
-      this.announcer.announce();
-      return {
-        nextRevision: BigInt(row.next_revision),
-        position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
-      };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === WRONG_EXPECTED_REVISION_SQLSTATE) {
-        const actual = BigInt((error as { detail: string }).detail);
-        throw new WrongExpectedRevisionError(streamId, expectedRevision, actual < 0n ? 'no_stream' : actual, {
-          cause: error,
-        });
+    validateStreamAppends(appends);
+    const events = appends.flatMap((append, index) => append.events.map((event) => ({ index, event })));
+    const eventColumns = [
+      events.map(({ event }) => event.id),
+      events.map(({ event }) => event.type),
+      events.map(({ event }) => JSON.stringify(event.data)),
+      events.map(({ event }) => JSON.stringify(event.metadata)),
+    ];
+    // One stream (nearly every append) takes the leaner single-stream function.
+    const single = appends.length === 1;
+    const [sql, parameters] = single
+      ? [
+          `SELECT 1 AS stream_index, * FROM append_to_stream($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+          [
+            appends[0].streamId,
+            encodeExpectedRevision(appends[0].expectedRevision).toString(),
+            ...eventColumns,
+          ],
+        ]
+      : [
+          `SELECT * FROM append_to_streams($1::text[], $2::bigint[], $3::integer[], $4::uuid[], $5::text[],
+                                           $6::jsonb[], $7::jsonb[])`,
+          [
+            appends.map((append) => append.streamId),
+            appends.map((append) => encodeExpectedRevision(append.expectedRevision).toString()),
+            events.map(({ index }) => index + 1),
+            ...eventColumns,
+          ],
+        ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{
+          stream_index: number;
+          next_revision: string;
+          commit_position: string;
+          prepare_position: string;
+        }>(sql, parameters);
+        this.announcer.announce();
+        return rows
+          .sort((a, b) => a.stream_index - b.stream_index)
+          .map((row) => ({
+            nextRevision: BigInt(row.next_revision),
+            position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+          }));
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const constraint = (error as { constraint?: string }).constraint;
+        if (code === WRONG_EXPECTED_REVISION_SQLSTATE) {
+          const detail = (error as { detail: string }).detail;
+          const [index, actual] = single ? ['1', detail] : detail.split(':');
+          throw wrongExpectedRevision(appends[Number(index) - 1], BigInt(actual), error);
+        }
+        if (code === UNIQUE_VIOLATION && constraint === 'events_event_id_key') {
+          throw new InvalidAppendError(`an event with one of these ids is already recorded`, {
+            cause: error,
+          });
+        }
+        if (code === UNIQUE_VIOLATION && constraint === 'events_stream_revision_key') {
+          // A concurrent writer took the revision between our check and our insert, and has committed.
+          const stale = await this.firstStaleExpectation(appends);
+          if (stale) throw wrongExpectedRevision(stale.append, stale.actual, error);
+          // Only 'any' / 'stream_exists' expectations lost the race; they still hold, so try again.
+          if (attempt < MAX_RACE_RETRIES) continue;
+        }
+        throw mapError(error);
       }
-      if (
-        code === UNIQUE_VIOLATION &&
-        (error as { constraint?: string }).constraint === 'events_event_id_key'
-      ) {
-        throw new InvalidAppendError(`an event with one of these ids is already recorded`, { cause: error });
-      }
-      throw mapError(error);
     }
+  }
+
+  private async firstStaleExpectation(
+    appends: readonly StreamAppend[],
+  ): Promise<{ append: StreamAppend; actual: bigint } | undefined> {
+    const rows = await this.query<{ stream_id: string; revision: string }>(
+      'SELECT stream_id, max(stream_revision)::text AS revision FROM events WHERE stream_id = ANY($1) GROUP BY stream_id',
+      [appends.map((append) => append.streamId)],
+    );
+    const current = new Map(rows.map((row) => [row.stream_id, BigInt(row.revision)]));
+    for (const append of appends) {
+      const actual = current.get(append.streamId) ?? -1n;
+      const expected = append.expectedRevision;
+      const stale =
+        (expected === 'no_stream' && actual !== -1n) ||
+        (expected === 'stream_exists' && actual === -1n) ||
+        (typeof expected === 'bigint' && actual !== expected);
+      if (stale) return { append, actual };
+    }
+    return undefined;
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
@@ -190,7 +252,11 @@ export class PostgresEventStore implements EventStore {
                ORDER BY stream_revision ${order} LIMIT $3`,
               [streamId, bound.toString(), limit],
             );
-      if (first && rows.length === 0) await this.assertStreamExists(streamId);
+      if (first && rows.length === 0) {
+        // From the start forwards, no rows means no stream: a stream exists exactly when it has events.
+        if (forwards && bound === 0n) throw new StreamNotFoundError(streamId);
+        await this.assertStreamExists(streamId);
+      }
       for (const row of rows) yield toRecordedEvent(row);
       if (rows.length < limit) return;
       remaining -= rows.length;
@@ -326,10 +392,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async assertStreamExists(streamId: string): Promise<void> {
-    const rows = await this.query<{ revision: string }>(
-      'SELECT revision FROM streams WHERE stream_id = $1 AND revision >= 0',
-      [streamId],
-    );
+    const rows = await this.query('SELECT 1 FROM events WHERE stream_id = $1 LIMIT 1', [streamId]);
     if (rows.length === 0) throw new StreamNotFoundError(streamId);
   }
 
@@ -345,6 +408,19 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreUnavailableError('the event store has been closed');
   }
+}
+
+function wrongExpectedRevision(
+  append: StreamAppend,
+  actual: bigint,
+  cause: unknown,
+): WrongExpectedRevisionError {
+  return new WrongExpectedRevisionError(
+    append.streamId,
+    append.expectedRevision,
+    actual < 0n ? 'no_stream' : actual,
+    { cause },
+  );
 }
 
 function encodeExpectedRevision(expected: ExpectedRevision): bigint {

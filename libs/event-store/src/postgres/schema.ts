@@ -13,7 +13,10 @@ export const NOTIFY_CHANNEL = 'certm3_events';
 export const EXPECTED_ANY = -1n;
 export const EXPECTED_NO_STREAM = -2n;
 export const EXPECTED_STREAM_EXISTS = -3n;
-/** SQLSTATE raised by append_to_stream on a stale expectation; DETAIL carries the actual revision. */
+/**
+ * SQLSTATE raised by the append functions on a stale expectation. DETAIL carries the actual revision
+ * (append_to_stream) or `<1-based stream index>:<actual revision>` (append_to_streams).
+ */
 export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CM001';
 
 /**
@@ -74,6 +77,63 @@ CREATE OR REPLACE FUNCTION append_to_stream(
       $$;`;
 }
 
+/**
+ * Version 3: the expected revision is checked against the events themselves, and several streams can be
+ * appended in one transaction. The `streams` table of versions 1–2 cost a row lock, an update and (for a
+ * new stream) an insert per append; the unique (stream_id, stream_revision) key already makes a racing
+ * writer fail, so it is gone. A writer that loses such a race gets a unique violation, which the adapter
+ * turns into a wrong-expected-revision error (or a retry, for expectations the race cannot break).
+ */
+const APPEND_TO_STREAMS_FUNCTION = `
+CREATE FUNCTION append_to_streams(
+        p_stream_ids text[],
+        p_expected_revisions bigint[],
+        p_event_streams integer[],
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) RETURNS TABLE (stream_index integer, next_revision bigint, commit_position text, prepare_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_index integer;
+        v_stream text;
+        v_expected bigint;
+        v_current bigint;
+        v_count bigint;
+        v_last_position bigint;
+      BEGIN
+        FOR v_index IN 1 .. cardinality(p_stream_ids) LOOP
+          v_stream := p_stream_ids[v_index];
+          v_expected := p_expected_revisions[v_index];
+          SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = v_stream;
+
+          IF (v_expected = ${EXPECTED_NO_STREAM} AND v_current <> -1)
+             OR (v_expected = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
+             OR (v_expected >= 0 AND v_current <> v_expected) THEN
+            RAISE EXCEPTION USING
+              ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+              MESSAGE = format('wrong expected revision for stream %s', v_stream),
+              DETAIL = v_index::text || ':' || v_current::text;
+          END IF;
+
+          WITH inserted AS (
+            INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+            SELECT v_stream, v_current + row_number() OVER (ORDER BY e.ordinality),
+                   e.event_id, e.event_type, e.data, e.metadata
+            FROM unnest(p_event_streams, p_event_ids, p_event_types, p_data, p_metadata)
+                 WITH ORDINALITY AS e(stream, event_id, event_type, data, metadata, ordinality)
+            WHERE e.stream = v_index
+            ORDER BY e.ordinality
+            RETURNING global_position
+          )
+          SELECT count(*), max(global_position) INTO v_count, v_last_position FROM inserted;
+
+          RETURN QUERY SELECT v_index, v_current + v_count, pg_current_xact_id()::text, v_last_position;
+        END LOOP;
+      END;
+      $$;`;
+
 interface Migration {
   readonly version: number;
   readonly name: string;
@@ -125,13 +185,65 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'notify after commit, from the appender',
     sql: appendToStreamFunction({ notifyInside: false }),
   },
+  {
+    version: 3,
+    name: 'expected revisions checked against events; multi-stream appends',
+    sql: `
+      ${APPEND_TO_STREAMS_FUNCTION}
+
+      -- The single-stream path, same signature and errors as before (a process of the previous release
+      -- still running during a rolling upgrade keeps working); leaner than the general function.
+      CREATE OR REPLACE FUNCTION append_to_stream(
+        p_stream_id text,
+        p_expected_revision bigint,
+        p_event_ids uuid[],
+        p_event_types text[],
+        p_data jsonb[],
+        p_metadata jsonb[]
+      ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
+      LANGUAGE plpgsql AS $$
+      DECLARE
+        v_current bigint;
+        v_last_position bigint;
+      BEGIN
+        SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = p_stream_id;
+
+        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
+           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
+           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
+          RAISE EXCEPTION USING
+            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
+            DETAIL = v_current::text;
+        END IF;
+
+        WITH inserted AS (
+          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
+          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
+               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
+          ORDER BY e.ordinality
+          RETURNING global_position
+        )
+        SELECT max(global_position) INTO v_last_position FROM inserted;
+
+        RETURN QUERY SELECT v_current + cardinality(p_event_ids), pg_current_xact_id()::text, v_last_position;
+      END;
+      $$;
+
+      DROP TABLE streams;
+    `,
+  },
 ];
 
 /**
  * Brings the schema up to date. Safe when several processes start at once: they queue on an advisory
- * lock and each re-reads the applied versions once it holds it.
+ * lock and each re-reads the applied versions once it holds it. `upToVersion` is for upgrade tests.
  */
-export async function migrateEventStoreSchema(client: Client): Promise<void> {
+export async function migrateEventStoreSchema(
+  client: Client,
+  { upToVersion = Number.POSITIVE_INFINITY }: { upToVersion?: number } = {},
+): Promise<void> {
   await withAdvisoryLock(client, MIGRATION_LOCK_KEY, async () => {
     await client.query(`
       CREATE TABLE IF NOT EXISTS event_store_migrations (
@@ -142,7 +254,7 @@ export async function migrateEventStoreSchema(client: Client): Promise<void> {
     const { rows } = await client.query<{ version: number }>('SELECT version FROM event_store_migrations');
     const applied = new Set(rows.map((row) => row.version));
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > upToVersion) continue;
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
