@@ -100,6 +100,12 @@ export interface StreamAppend {
   readonly expectedRevision: ExpectedRevision;
 }
 
+/** A stream that must be at `expectedRevision` for a multi-stream append to go ahead; nothing is written to it. */
+export interface StreamCondition {
+  readonly streamId: string;
+  readonly expectedRevision: ExpectedRevision;
+}
+
 export interface EventStore {
   /** Appends atomically: all events or none. Throws WrongExpectedRevisionError on a stale expectation. */
   append(
@@ -110,18 +116,29 @@ export interface EventStore {
 
   /**
    * Appends to several distinct streams, in the order given; returns one result per stream, in that order.
-   * Throws WrongExpectedRevisionError for the first stream whose expectation is stale.
+   * `conditions` are checked first: streams the caller decided on without writing to them. Throws
+   * WrongExpectedRevisionError for the first condition or stream whose expectation is stale.
    *
    * Where `multiStreamAppendIsAtomic` is true, all appends commit together or none does. Where it is false
    * (EventStoreDB before multi-stream appends), they are made one after the other: a failure leaves the
-   * earlier ones written, so callers must be able to recognise and resume their own partial work.
+   * earlier ones written, so callers must be able to recognise and resume their own partial work; and a
+   * condition is only as good as a read made just before the appends.
    */
-  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  appendToStreams(
+    appends: readonly StreamAppend[],
+    options?: { readonly conditions?: readonly StreamCondition[] },
+  ): Promise<AppendResult[]>;
 
   readonly multiStreamAppendIsAtomic: boolean;
 
   /** Throws StreamNotFoundError (on first iteration) when the stream has no events. */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * Every event of each stream, forwards, keyed by stream id; a stream with no events maps to []. For the
+   * few short streams one command decides on: one round trip where the store allows.
+   */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 

@@ -156,6 +156,37 @@ export function describeEventStoreContract(
         expect(await collect(store.readStream(id))).toHaveLength(2);
       });
 
+      it('fails exactly the stale ones among many concurrent appends to distinct streams', async () => {
+        const existing = Array.from({ length: 40 }, (_, index) => stream(`race-mixed-${index}`));
+        await Promise.all(
+          existing.map((id) => store.append(id, events(1), { expectedRevision: 'no_stream' })),
+        );
+        // Every third append expects a revision its stream is not at; some go to several streams at once.
+        const outcomes = await Promise.allSettled(
+          existing.map((id, index) =>
+            index % 4 === 0
+              ? store.appendToStreams([
+                  { streamId: id, events: events(2), expectedRevision: index % 3 === 0 ? 5n : 0n },
+                  { streamId: stream('race-mixed-new'), events: events(1), expectedRevision: 'no_stream' },
+                ])
+              : store.append(id, events(2), { expectedRevision: index % 3 === 0 ? 5n : 0n }),
+          ),
+        );
+        for (const [index, outcome] of outcomes.entries()) {
+          if (index % 3 === 0) {
+            expect(outcome.status).toBe('rejected');
+            expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+            expect(((outcome as PromiseRejectedResult).reason as WrongExpectedRevisionError).actual).toBe(0n);
+          } else {
+            expect(outcome.status).toBe('fulfilled');
+          }
+        }
+        const lengths = await Promise.all(
+          existing.map(async (id) => (await collect(store.readStream(id))).length),
+        );
+        expect(lengths).toEqual(existing.map((_, index) => (index % 3 === 0 ? 1 : 3)));
+      });
+
       it('gives concurrent appends with any expectation distinct, gap-free revisions', async () => {
         const id = stream('race-any');
         const results = await Promise.all(
@@ -226,6 +257,37 @@ export function describeEventStoreContract(
         expect(await collect(store.readStream(b))).toHaveLength(1);
       });
 
+      it('goes ahead when its conditions hold, writing nothing to their streams', async () => {
+        const [watched, missing, target] = [stream('cond-w'), stream('cond-m'), stream('cond-t')];
+        await store.append(watched, events(2), { expectedRevision: 'no_stream' });
+        const results = await store.appendToStreams(
+          [{ streamId: target, events: events(1), expectedRevision: 'no_stream' }],
+          {
+            conditions: [
+              { streamId: watched, expectedRevision: 1n },
+              { streamId: missing, expectedRevision: 'no_stream' },
+            ],
+          },
+        );
+        expect(results.map((result) => result.nextRevision)).toEqual([0n]);
+        expect(await collect(store.readStream(watched))).toHaveLength(2);
+        await expect(collect(store.readStream(missing))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
+      it('refuses on a stale condition, names its stream, and writes nothing', async () => {
+        const [watched, target] = [stream('cond-stale-w'), stream('cond-stale-t')];
+        await store.append(watched, events(3), { expectedRevision: 'no_stream' });
+        const error = await store
+          .appendToStreams([{ streamId: target, events: events(1), expectedRevision: 'no_stream' }], {
+            conditions: [{ streamId: watched, expectedRevision: 1n }],
+          })
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((error as WrongExpectedRevisionError).streamId).toBe(watched);
+        expect((error as WrongExpectedRevisionError).actual).toBe(2n);
+        await expect(collect(store.readStream(target))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
       it('refuses an empty list and a stream named twice', async () => {
         await expect(store.appendToStreams([])).rejects.toBeInstanceOf(InvalidAppendError);
         const id = stream('multi-twice');
@@ -234,6 +296,11 @@ export function describeEventStoreContract(
             { streamId: id, events: events(1), expectedRevision: 'any' },
             { streamId: id, events: events(1), expectedRevision: 'any' },
           ]),
+        ).rejects.toBeInstanceOf(InvalidAppendError);
+        await expect(
+          store.appendToStreams([{ streamId: id, events: events(1), expectedRevision: 'any' }], {
+            conditions: [{ streamId: id, expectedRevision: 'no_stream' }],
+          }),
         ).rejects.toBeInstanceOf(InvalidAppendError);
         await expect(collect(store.readStream(id))).rejects.toBeInstanceOf(StreamNotFoundError);
       });
@@ -289,6 +356,19 @@ export function describeEventStoreContract(
         expect(backwards.map((e) => Number(e.revision))).toEqual(
           Array.from({ length: total }, (_, index) => total - 1 - index),
         );
+      });
+
+      it('reads several whole streams at once, a missing one as empty', async () => {
+        const [a, b, missing] = [stream('many-a'), stream('many-b'), stream('many-missing')];
+        await store.append(a, events(pageSize + 3), { expectedRevision: 'no_stream' });
+        await store.append(b, events(2), { expectedRevision: 'no_stream' });
+        const read = await store.readStreams([b, missing, a]);
+        expect([...read.keys()].sort()).toEqual([a, b, missing].sort());
+        expect(read.get(a)!.map((e) => e.revision)).toEqual(
+          Array.from({ length: pageSize + 3 }, (_, index) => BigInt(index)),
+        );
+        expect(read.get(b)!.map((e) => e.data)).toEqual([{ index: 0 }, { index: 1 }]);
+        expect(read.get(missing)).toEqual([]);
       });
 
       it('reports a stream that has no events as not found', async () => {

@@ -21,6 +21,7 @@ import {
 import {
   AllSubscription,
   AppendResult,
+  collect,
   comparePositions,
   EventStore,
   EventToAppend,
@@ -30,11 +31,12 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
+  StreamCondition,
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../port';
 import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
-import { validateAppend, validateStreamAppends } from '../validate-append';
+import { expectationHolds, validateAppend, validateStreamAppends } from '../validate-append';
 
 export interface EsdbEventStoreOptions {
   /** esdb:// or esdb+discover:// connection string. */
@@ -118,13 +120,41 @@ export class EsdbEventStore implements EventStore {
   /** EventStoreDB 24.10 has no multi-stream append: one after the other, as the port allows. */
   readonly multiStreamAppendIsAtomic = false;
 
-  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
-    validateStreamAppends(appends);
+  async appendToStreams(
+    appends: readonly StreamAppend[],
+    { conditions = [] }: { readonly conditions?: readonly StreamCondition[] } = {},
+  ): Promise<AppendResult[]> {
+    this.assertOpen();
+    validateStreamAppends(appends, conditions);
+    for (const { streamId, expectedRevision } of conditions) {
+      let actual = -1n;
+      try {
+        for await (const event of this.readStream(streamId, { direction: 'backwards', maxCount: 1 }))
+          actual = event.revision;
+      } catch (error) {
+        if (!(error instanceof StreamNotFoundError)) throw error;
+      }
+      if (!expectationHolds(expectedRevision, actual)) {
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, actual < 0n ? 'no_stream' : actual);
+      }
+    }
     const results: AppendResult[] = [];
     for (const { streamId, events, expectedRevision } of appends) {
       results.push(await this.append(streamId, events, { expectedRevision }));
     }
     return results;
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = async (streamId: string): Promise<[string, RecordedEvent[]]> => {
+      try {
+        return [streamId, await collect(this.readStream(streamId))];
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return [streamId, []];
+        throw error;
+      }
+    };
+    return new Map(await Promise.all([...new Set(streamIds)].map(read)));
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {

@@ -38,4 +38,25 @@ describe('CommitAnnouncer', () => {
     await announcer.settled();
     expect(calls).toBe(2);
   });
+
+  it('spaces notifications for steady commits, but announces the first after a quiet spell at once', async () => {
+    const sentAt: number[] = [];
+    const announcer = new CommitAnnouncer(async () => void sentAt.push(performance.now()), 30);
+    const started = performance.now();
+    announcer.announce();
+    expect(sentAt).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    announcer.announce();
+    announcer.announce();
+    await announcer.settled();
+    expect(sentAt).toHaveLength(2);
+    expect(sentAt[1] - sentAt[0]).toBeGreaterThanOrEqual(29);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const quietSince = performance.now();
+    announcer.announce();
+    expect(sentAt).toHaveLength(3);
+    expect(sentAt[2] - quietSince).toBeLessThan(5);
+    expect(sentAt[2] - started).toBeGreaterThan(60);
+    await announcer.settled();
+  });
 });

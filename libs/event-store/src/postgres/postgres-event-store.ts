@@ -17,12 +17,14 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
+  StreamCondition,
   RecordedEvent,
   START_POSITION,
   SubscribeToAllOptions,
 } from '../port';
 import { createAllSubscription, SubscriptionProgress } from '../all-subscription';
-import { validateStreamAppends } from '../validate-append';
+import { expectationHolds, validateStreamAppends } from '../validate-append';
+import { CoalescedFailure, Coalescer } from './coalescer';
 import { CommitAnnouncer, CommitNotifier } from './commit-notifier';
 import {
   EXPECTED_ANY,
@@ -51,6 +53,17 @@ export interface PostgresEventStoreOptions {
    * snapshot's xmin back (they end without notifying).
    */
   readonly pollIntervalMs?: number;
+  /**
+   * Least time between two commit notifications this store sends while appends keep coming (the first
+   * after a quiet spell goes at once). Bounds what steady writes spend on notifying; adds at most this
+   * much to a live subscriber's lag.
+   */
+  readonly notifyIntervalMs?: number;
+  /**
+   * Append (and, separately, stream-read) round trips in flight at once; appends and reads arriving
+   * while that many are out leave together in the next one (see Coalescer).
+   */
+  readonly maxAppendsInFlight?: number;
 }
 
 interface EventRow {
@@ -74,6 +87,23 @@ const EVENT_COLUMNS =
 const SAFE_TO_READ = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 const UNIQUE_VIOLATION = '23505';
+
+interface AppendRequest {
+  /** Conditions (no events) first, then the appends. */
+  readonly streams: readonly StreamAppend[];
+  readonly conditionCount: number;
+}
+
+interface AppendRow {
+  next_revision: string;
+  commit_position: string;
+  prepare_position: string;
+}
+
+interface BatchRow extends AppendRow {
+  stream_index: number;
+  actual_revision: string;
+}
 /** Appends whose expectations a race cannot break ('any', 'stream_exists') retry this often before failing. */
 const MAX_RACE_RETRIES = 10;
 
@@ -84,6 +114,8 @@ export class PostgresEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly readAllSettleMs: number;
+  private readonly appends: Coalescer<AppendRequest, AppendResult[]>;
+  private readonly streamReads: Coalescer<readonly string[], Map<string, RecordedEvent[]>>;
   private readonly activeSubscriptions = new Set<symbol>();
   private readonly openSubscriptions = new Set<AllSubscription>();
   private closed = false;
@@ -101,7 +133,21 @@ export class PostgresEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.readAllSettleMs = options.readAllSettleMs ?? 5_000;
     this.notifier = new CommitNotifier(options.url);
-    this.announcer = new CommitAnnouncer(() => this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`));
+    this.appends = new Coalescer({
+      maxInFlight: options.maxAppendsInFlight ?? 4,
+      maxBatch: 64,
+      keysOf: (request) => request.streams.map((stream) => stream.streamId),
+      run: (batch) => this.appendBatch(batch),
+    });
+    this.streamReads = new Coalescer({
+      maxInFlight: options.maxAppendsInFlight ?? 4,
+      maxBatch: 64,
+      run: (batch) => this.readStreamsBatch(batch),
+    });
+    this.announcer = new CommitAnnouncer(
+      () => this.pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`),
+      options.notifyIntervalMs ?? 5,
+    );
   }
 
   /** Creates the database if missing, migrates its schema, and returns a ready store. */
@@ -133,59 +179,62 @@ export class PostgresEventStore implements EventStore {
     return result;
   }
 
-  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  async appendToStreams(
+    requested: readonly StreamAppend[],
+    { conditions = [] }: { readonly conditions?: readonly StreamCondition[] } = {},
+  ): Promise<AppendResult[]> {
     this.assertOpen();
-    validateStreamAppends(appends);
-    const events = appends.flatMap((append, index) => append.events.map((event) => ({ index, event })));
-    const eventColumns = [
-      events.map(({ event }) => event.id),
-      events.map(({ event }) => event.type),
-      events.map(({ event }) => JSON.stringify(event.data)),
-      events.map(({ event }) => JSON.stringify(event.metadata)),
+    validateStreamAppends(requested, conditions);
+    // A condition is a stream appended no events, checked like any other, first.
+    const streams: StreamAppend[] = [
+      ...conditions.map((condition) => ({ ...condition, events: [] })),
+      ...requested,
     ];
-    // One stream (nearly every append) takes the leaner single-stream function.
-    const single = appends.length === 1;
-    const [sql, parameters] = single
-      ? [
-          `SELECT 1 AS stream_index, * FROM append_to_stream($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-          [
-            appends[0].streamId,
-            encodeExpectedRevision(appends[0].expectedRevision).toString(),
-            ...eventColumns,
-          ],
-        ]
-      : [
-          `SELECT * FROM append_to_streams($1::text[], $2::bigint[], $3::integer[], $4::uuid[], $5::text[],
-                                           $6::jsonb[], $7::jsonb[])`,
-          [
-            appends.map((append) => append.streamId),
-            appends.map((append) => encodeExpectedRevision(append.expectedRevision).toString()),
-            events.map(({ index }) => index + 1),
-            ...eventColumns,
-          ],
-        ];
+    return this.appends.submit({ streams, conditionCount: conditions.length });
+  }
+
+  /** Concurrent appends share a round trip and a transaction (see Coalescer); each stays all-or-nothing. */
+  private async appendBatch(batch: AppendRequest[]): Promise<(AppendResult[] | CoalescedFailure)[]> {
+    if (batch.length === 1) {
+      try {
+        return [await this.appendAlone(batch[0])];
+      } catch (error) {
+        return [new CoalescedFailure(error)];
+      }
+    }
+    let outcomes: (AppendResult[] | CoalescedFailure)[];
+    try {
+      outcomes = this.outcomesOf(batch, await this.callAppendBatch(batch));
+    } catch (error) {
+      // A unique violation (a race with a writer outside this batch, or a reused event id) fails the whole
+      // call; each append then goes alone, to get its own answer.
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw mapError(error);
+      return Promise.all(
+        batch.map((request) =>
+          this.appendAlone(request).catch((failure: unknown) => new CoalescedFailure(failure)),
+        ),
+      );
+    }
+    this.announcer.announce();
+    return outcomes;
+  }
+
+  private async appendAlone(request: AppendRequest): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{
-          stream_index: number;
-          next_revision: string;
-          commit_position: string;
-          prepare_position: string;
-        }>(sql, parameters);
+        const results =
+          request.streams.length === 1
+            ? [await this.callAppendToStream(request.streams[0])]
+            : this.outcomesOf([request], await this.callAppendBatch([request]))[0];
+        if (results instanceof CoalescedFailure) throw results.error;
         this.announcer.announce();
-        return rows
-          .sort((a, b) => a.stream_index - b.stream_index)
-          .map((row) => ({
-            nextRevision: BigInt(row.next_revision),
-            position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
-          }));
+        return results;
       } catch (error) {
         const code = (error as { code?: string }).code;
         const constraint = (error as { constraint?: string }).constraint;
         if (code === WRONG_EXPECTED_REVISION_SQLSTATE) {
-          const detail = (error as { detail: string }).detail;
-          const [index, actual] = single ? ['1', detail] : detail.split(':');
-          throw wrongExpectedRevision(appends[Number(index) - 1], BigInt(actual), error);
+          const actual = BigInt((error as { detail: string }).detail);
+          throw wrongExpectedRevision(request.streams[0], actual, error);
         }
         if (code === UNIQUE_VIOLATION && constraint === 'events_event_id_key') {
           throw new InvalidAppendError(`an event with one of these ids is already recorded`, {
@@ -194,7 +243,7 @@ export class PostgresEventStore implements EventStore {
         }
         if (code === UNIQUE_VIOLATION && constraint === 'events_stream_revision_key') {
           // A concurrent writer took the revision between our check and our insert, and has committed.
-          const stale = await this.firstStaleExpectation(appends);
+          const stale = await this.firstStaleExpectation(request.streams);
           if (stale) throw wrongExpectedRevision(stale.append, stale.actual, error);
           // Only 'any' / 'stream_exists' expectations lost the race; they still hold, so try again.
           if (attempt < MAX_RACE_RETRIES) continue;
@@ -202,6 +251,60 @@ export class PostgresEventStore implements EventStore {
         throw mapError(error);
       }
     }
+  }
+
+  /** The lean single-stream function; raises WRONG_EXPECTED_REVISION_SQLSTATE on a stale expectation. */
+  private async callAppendToStream(stream: StreamAppend): Promise<AppendResult> {
+    const { rows } = await this.pool.query<AppendRow>(
+      'SELECT * FROM append_to_stream($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])',
+      [
+        stream.streamId,
+        encodeExpectedRevision(stream.expectedRevision).toString(),
+        ...eventColumns(stream.events),
+      ],
+    );
+    return toAppendResult(rows[0]);
+  }
+
+  private async callAppendBatch(batch: readonly AppendRequest[]): Promise<BatchRow[]> {
+    const streams = batch.flatMap((request, requestIndex) =>
+      request.streams.map((stream) => ({ requestIndex, stream })),
+    );
+    const events = streams.flatMap(({ stream }, streamIndex) =>
+      stream.events.map((event) => ({ streamIndex, event })),
+    );
+    const { rows } = await this.pool.query<BatchRow>(
+      `SELECT * FROM append_batch($1::integer[], $2::text[], $3::bigint[], $4::integer[], $5::uuid[],
+                                  $6::text[], $7::jsonb[], $8::jsonb[])`,
+      [
+        streams.map(({ requestIndex }) => requestIndex + 1),
+        streams.map(({ stream }) => stream.streamId),
+        streams.map(({ stream }) => encodeExpectedRevision(stream.expectedRevision).toString()),
+        events.map(({ streamIndex }) => streamIndex + 1),
+        ...eventColumns(events.map(({ event }) => event)),
+      ],
+    );
+    return rows.sort((a, b) => a.stream_index - b.stream_index);
+  }
+
+  /** Splits append_batch's rows (one per stream, in order) back into each request's answer. */
+  private outcomesOf(
+    batch: readonly AppendRequest[],
+    rows: readonly BatchRow[],
+  ): (AppendResult[] | CoalescedFailure)[] {
+    let next = 0;
+    return batch.map((request) => {
+      const mine = rows.slice(next, next + request.streams.length);
+      next += request.streams.length;
+      const staleIndex = request.streams.findIndex(
+        (stream, index) => !expectationHolds(stream.expectedRevision, BigInt(mine[index].actual_revision)),
+      );
+      if (staleIndex >= 0) {
+        const actual = BigInt(mine[staleIndex].actual_revision);
+        return new CoalescedFailure(wrongExpectedRevision(request.streams[staleIndex], actual, undefined));
+      }
+      return mine.slice(request.conditionCount).map(toAppendResult);
+    });
   }
 
   private async firstStaleExpectation(
@@ -214,14 +317,27 @@ export class PostgresEventStore implements EventStore {
     const current = new Map(rows.map((row) => [row.stream_id, BigInt(row.revision)]));
     for (const append of appends) {
       const actual = current.get(append.streamId) ?? -1n;
-      const expected = append.expectedRevision;
-      const stale =
-        (expected === 'no_stream' && actual !== -1n) ||
-        (expected === 'stream_exists' && actual === -1n) ||
-        (typeof expected === 'bigint' && actual !== expected);
-      if (stale) return { append, actual };
+      if (!expectationHolds(append.expectedRevision, actual)) return { append, actual };
     }
     return undefined;
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    this.assertOpen();
+    return this.streamReads.submit(streamIds);
+  }
+
+  private async readStreamsBatch(batch: (readonly string[])[]): Promise<Map<string, RecordedEvent[]>[]> {
+    const all = [...new Set(batch.flat())];
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_revision`,
+      [all],
+    );
+    const byStream = new Map<string, RecordedEvent[]>(all.map((streamId) => [streamId, []]));
+    for (const row of rows) byStream.get(row.stream_id)!.push(toRecordedEvent(row));
+    return batch.map(
+      (streamIds) => new Map(streamIds.map((streamId) => [streamId, [...byStream.get(streamId)!]])),
+    );
   }
 
   async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
@@ -408,6 +524,22 @@ export class PostgresEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new EventStoreUnavailableError('the event store has been closed');
   }
+}
+
+function eventColumns(events: readonly EventToAppend[]): string[][] {
+  return [
+    events.map((event) => event.id),
+    events.map((event) => event.type),
+    events.map((event) => JSON.stringify(event.data)),
+    events.map((event) => JSON.stringify(event.metadata)),
+  ];
+}
+
+function toAppendResult(row: AppendRow): AppendResult {
+  return {
+    nextRevision: BigInt(row.next_revision),
+    position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+  };
 }
 
 function wrongExpectedRevision(

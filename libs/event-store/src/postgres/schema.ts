@@ -13,10 +13,7 @@ export const NOTIFY_CHANNEL = 'certm3_events';
 export const EXPECTED_ANY = -1n;
 export const EXPECTED_NO_STREAM = -2n;
 export const EXPECTED_STREAM_EXISTS = -3n;
-/**
- * SQLSTATE raised by the append functions on a stale expectation. DETAIL carries the actual revision
- * (append_to_stream) or `<1-based stream index>:<actual revision>` (append_to_streams).
- */
+/** SQLSTATE raised by append_to_stream on a stale expectation; DETAIL carries the actual revision. */
 export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CM001';
 
 /**
@@ -78,14 +75,22 @@ CREATE OR REPLACE FUNCTION append_to_stream(
 }
 
 /**
- * Version 3: the expected revision is checked against the events themselves, and several streams can be
- * appended in one transaction. The `streams` table of versions 1–2 cost a row lock, an update and (for a
- * new stream) an insert per append; the unique (stream_id, stream_revision) key already makes a racing
- * writer fail, so it is gone. A writer that loses such a race gets a unique violation, which the adapter
- * turns into a wrong-expected-revision error (or a retry, for expectations the race cannot break).
+ * Version 3: the expected revision is checked against the events themselves, and several appends —
+ * each to one or more streams, each all-or-nothing — go in one call. The `streams` table of versions 1–2
+ * cost a row lock, an update and (for a new stream) an insert per append; the unique (stream_id,
+ * stream_revision) key already makes a racing writer fail, so it is gone. A writer that loses such a
+ * race gets a unique violation, which the adapter turns into a wrong-expected-revision error (or a retry,
+ * for expectations the race cannot break).
+ *
+ * append_batch takes streams numbered 1..n, each belonging to one request, and events each belonging to
+ * one stream. A request any of whose streams is not at its expected revision writes nothing; the others
+ * are written. It raises nothing for a stale expectation: it returns every stream's actual revision,
+ * and the caller, who knows which request each stream belongs to, tells them apart. The streams of one
+ * call must be distinct (the adapter never batches two appends to the same stream).
  */
-const APPEND_TO_STREAMS_FUNCTION = `
-CREATE FUNCTION append_to_streams(
+const APPEND_BATCH_FUNCTION = `
+CREATE FUNCTION append_batch(
+        p_stream_requests integer[],
         p_stream_ids text[],
         p_expected_revisions bigint[],
         p_event_streams integer[],
@@ -93,44 +98,44 @@ CREATE FUNCTION append_to_streams(
         p_event_types text[],
         p_data jsonb[],
         p_metadata jsonb[]
-      ) RETURNS TABLE (stream_index integer, next_revision bigint, commit_position text, prepare_position bigint)
+      ) RETURNS TABLE (stream_index integer, actual_revision bigint, next_revision bigint,
+                       commit_position text, prepare_position bigint)
       LANGUAGE plpgsql AS $$
       DECLARE
-        v_index integer;
-        v_stream text;
-        v_expected bigint;
-        v_current bigint;
-        v_count bigint;
-        v_last_position bigint;
+        v_current bigint[];
+        v_refused integer[];
       BEGIN
-        FOR v_index IN 1 .. cardinality(p_stream_ids) LOOP
-          v_stream := p_stream_ids[v_index];
-          v_expected := p_expected_revisions[v_index];
-          SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = v_stream;
+        SELECT array_agg(coalesce((SELECT max(e.stream_revision) FROM events e WHERE e.stream_id = s.stream_id), -1)
+                         ORDER BY s.stream_index)
+          INTO v_current
+          FROM unnest(p_stream_ids) WITH ORDINALITY AS s(stream_id, stream_index);
 
-          IF (v_expected = ${EXPECTED_NO_STREAM} AND v_current <> -1)
-             OR (v_expected = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
-             OR (v_expected >= 0 AND v_current <> v_expected) THEN
-            RAISE EXCEPTION USING
-              ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
-              MESSAGE = format('wrong expected revision for stream %s', v_stream),
-              DETAIL = v_index::text || ':' || v_current::text;
-          END IF;
+        SELECT coalesce(array_agg(DISTINCT p_stream_requests[i]), '{}')
+          INTO v_refused
+          FROM generate_subscripts(p_stream_ids, 1) AS i
+         WHERE (p_expected_revisions[i] = ${EXPECTED_NO_STREAM} AND v_current[i] <> -1)
+            OR (p_expected_revisions[i] = ${EXPECTED_STREAM_EXISTS} AND v_current[i] = -1)
+            OR (p_expected_revisions[i] >= 0 AND v_current[i] <> p_expected_revisions[i]);
 
-          WITH inserted AS (
-            INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
-            SELECT v_stream, v_current + row_number() OVER (ORDER BY e.ordinality),
-                   e.event_id, e.event_type, e.data, e.metadata
-            FROM unnest(p_event_streams, p_event_ids, p_event_types, p_data, p_metadata)
-                 WITH ORDINALITY AS e(stream, event_id, event_type, data, metadata, ordinality)
-            WHERE e.stream = v_index
-            ORDER BY e.ordinality
-            RETURNING global_position
-          )
-          SELECT count(*), max(global_position) INTO v_count, v_last_position FROM inserted;
-
-          RETURN QUERY SELECT v_index, v_current + v_count, pg_current_xact_id()::text, v_last_position;
-        END LOOP;
+        RETURN QUERY
+        WITH inserted AS (
+          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+          SELECT p_stream_ids[e.stream],
+                 v_current[e.stream] + row_number() OVER (PARTITION BY e.stream ORDER BY e.ordinality),
+                 e.event_id, e.event_type, e.data, e.metadata
+          FROM unnest(p_event_streams, p_event_ids, p_event_types, p_data, p_metadata)
+               WITH ORDINALITY AS e(stream, event_id, event_type, data, metadata, ordinality)
+          WHERE NOT (p_stream_requests[e.stream] = ANY (v_refused))
+          ORDER BY e.ordinality
+          RETURNING events.stream_id, events.stream_revision, events.global_position
+        ), per_stream AS (
+          SELECT i.stream_id, max(i.stream_revision) AS last_revision, max(i.global_position) AS last_position
+          FROM inserted i GROUP BY i.stream_id
+        )
+        SELECT s.stream_index::integer, v_current[s.stream_index], w.last_revision,
+               pg_current_xact_id()::text, w.last_position
+        FROM unnest(p_stream_ids) WITH ORDINALITY AS s(stream_id, stream_index)
+        LEFT JOIN per_stream w ON w.stream_id = s.stream_id;
       END;
       $$;`;
 
@@ -187,9 +192,9 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'expected revisions checked against events; multi-stream appends',
+    name: 'expected revisions checked against events; batched multi-stream appends',
     sql: `
-      ${APPEND_TO_STREAMS_FUNCTION}
+      ${APPEND_BATCH_FUNCTION}
 
       -- The single-stream path, same signature and errors as before (a process of the previous release
       -- still running during a rolling upgrade keeps working); leaner than the general function.
