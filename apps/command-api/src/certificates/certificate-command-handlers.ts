@@ -22,6 +22,7 @@ export class RegisterCertificateHandler implements ICommandHandler<RegisterCerti
       context,
       async (session) => {
         const { pem, facts } = parseCertificate(body.certificateData);
+        await session.preload([streamIds.user(body.userId), streamIds.certificate(certificateId)]);
         const owner = await session.load(streamIds.user(body.userId), userDecider);
         if (!owner.state.exists) refuse('NOT_FOUND', 'no such user');
         const { revision } = await session.decideAndAppend(

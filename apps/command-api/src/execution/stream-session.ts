@@ -1,26 +1,35 @@
 import { DomainError } from '@certm3/domain';
 import {
-  collect,
+  AppendResult,
   eventIdFor,
   sealMetadata,
   sealOf,
   EventStore,
+  EventToAppend,
   ExpectedRevision,
   JsonObject,
   RecordedEvent,
-  StreamNotFoundError,
+  StreamAppend,
+  StreamCondition,
 } from '@certm3/event-store';
 import { CommandContext } from './command-context';
 
 type DomainEvent = { type: string; data: object };
 
+/** An event of a stream as a handler sees it: stored already, or appended by this command and not yet. */
+export interface StreamEvent {
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly metadata: JsonObject;
+  readonly revision: bigint;
+}
+
 export interface LoadedStream<State> {
+  readonly streamId: string;
   readonly state: State;
-  /** For the next append: 'no_stream' or the revision of the last event. */
-  readonly expectedRevision: ExpectedRevision;
-  readonly events: readonly RecordedEvent[];
-  /** Events this very command already wrote (a retry after a conflict, a crash or a duplicate delivery). */
-  readonly writtenByThisCommand: readonly RecordedEvent[];
+  readonly events: readonly StreamEvent[];
+  /** Events this very command wrote: a retry after a partial write, or appended earlier in this run. */
+  readonly writtenByThisCommand: readonly StreamEvent[];
 }
 
 export interface Evolver<State, Event> {
@@ -28,11 +37,26 @@ export interface Evolver<State, Event> {
   readonly initialState: State;
 }
 
+interface PendingAppend {
+  readonly streamId: string;
+  readonly expectedRevision: ExpectedRevision;
+  readonly events: EventToAppend[];
+}
+
 /**
  * The one place the write side reads streams and appends to them for a command: it stamps every event
  * with the command's metadata and a deterministic id, and lets handlers tell a first run from a replay.
+ *
+ * Appends are held until the command is done and then written in one call with the command's outcome
+ * (`flush`): on a store with atomic multi-stream appends, a command's events and its recorded answer
+ * commit together or not at all, and a refused command writes nothing but its answer. Reads within the
+ * session see the session's own pending appends.
  */
 export class StreamSession {
+  private readonly stored = new Map<string, readonly RecordedEvent[]>();
+  private readonly pending = new Map<string, PendingAppend>();
+  private lastAppended: string | undefined;
+
   constructor(
     private readonly store: EventStore,
     readonly context: CommandContext,
@@ -45,14 +69,15 @@ export class StreamSession {
     this.actorId = actorId;
   }
 
+  /** Reads the streams the command is about to load, in one round trip where the store allows. */
+  async preload(streamIds: readonly string[]): Promise<void> {
+    const missing = streamIds.filter((streamId) => !this.stored.has(streamId));
+    if (missing.length === 0) return;
+    for (const [streamId, events] of await this.store.readStreams(missing)) this.stored.set(streamId, events);
+  }
+
   async load<State, Event>(streamId: string, evolver: Evolver<State, Event>): Promise<LoadedStream<State>> {
-    let events: RecordedEvent[];
-    try {
-      events = await collect(this.store.readStream(streamId));
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) events = [];
-      else throw error;
-    }
+    const events = [...(await this.readStored(streamId)), ...this.pendingEvents(streamId)];
     let state = evolver.initialState;
     for (const event of events) {
       state = evolver.evolve(
@@ -62,21 +87,30 @@ export class StreamSession {
       );
     }
     return {
+      streamId,
       state,
-      expectedRevision: events.length === 0 ? 'no_stream' : events[events.length - 1].revision,
       events,
       writtenByThisCommand: events.filter((event) => event.metadata.commandId === this.context.commandId),
     };
   }
 
-  /** Appends `events` decided on `loaded`; returns the stream's revision afterwards. */
-  async append(
-    streamId: string,
-    loaded: LoadedStream<unknown>,
-    events: readonly DomainEvent[],
-  ): Promise<number> {
+  /** Appends `events` decided on `loaded` (when the command is done); returns the stream's revision then. */
+  append(loaded: LoadedStream<unknown>, events: readonly DomainEvent[]): number {
+    const { streamId } = loaded;
+    const stored = this.stored.get(streamId);
+    const pending = this.pending.get(streamId);
+    if (!stored || loaded.events.length !== stored.length + (pending?.events.length ?? 0)) {
+      // A programming error, not a conflict: the handler decided on a view older than its own appends.
+      throw new Error(`append to ${streamId} decided on a stale load`);
+    }
     if (events.length === 0) return currentRevision(loaded);
     if (!this.actorId) throw new Error('an event needs an actor');
+    if (pending && this.lastAppended !== streamId) {
+      // The flush writes stream by stream, so this event would land before the other streams' events
+      // appended in between, against the order they were decided in (readers rely on it).
+      throw new Error(`appends to ${streamId} interleave with appends to other streams: writeNow() first`);
+    }
+    this.lastAppended = streamId;
     const offset = loaded.events.length;
     // Each event is sealed to the one before it in the stream (tamper evidence for auditors).
     let previousHash =
@@ -103,8 +137,16 @@ export class StreamSession {
       previousHash = sealOf({ metadata })!.hash;
       return { id: eventId, type: event.type, data: unsealed.data, metadata };
     });
-    const result = await this.store.append(streamId, toAppend, { expectedRevision: loaded.expectedRevision });
-    return Number(result.nextRevision);
+    if (pending) pending.events.push(...toAppend);
+    else {
+      const last = stored[stored.length - 1];
+      this.pending.set(streamId, {
+        streamId,
+        expectedRevision: last ? last.revision : 'no_stream',
+        events: toAppend,
+      });
+    }
+    return offset + events.length - 1;
   }
 
   /**
@@ -124,8 +166,54 @@ export class StreamSession {
     const resolved =
       typeof command === 'function' ? (command as (state: State) => Command)(loaded.state) : command;
     const events = decider.decide(resolved, loaded.state);
-    const revision = await this.append(streamId, loaded, events);
+    const revision = this.append(loaded, events);
     return { revision, state: applyAll(decider, loaded.state, events) };
+  }
+
+  /**
+   * Writes the pending appends, then `last`, in one call (atomic where the store can), on `conditions`
+   * (a stream this command also appends to is already held to the revision it was decided on).
+   */
+  async flush(last: StreamAppend, conditions: readonly StreamCondition[] = []): Promise<AppendResult[]> {
+    return this.store.appendToStreams([...this.pending.values(), last], {
+      conditions: conditions.filter((condition) => !this.pending.has(condition.streamId)),
+    });
+  }
+
+  /**
+   * Writes the pending appends now, ahead of the rest of the command: for a command whose events must
+   * interleave across streams (bootstrap: the administrator, then the group they create, then their
+   * membership of it). Not atomic with what follows; a retry finds them as written by this command.
+   */
+  async writeNow(): Promise<void> {
+    if (this.pending.size === 0) return;
+    await this.store.appendToStreams([...this.pending.values()]);
+    for (const streamId of this.pending.keys()) this.stored.delete(streamId);
+    this.pending.clear();
+    this.lastAppended = undefined;
+  }
+
+  /** Forgets the pending appends: the command was refused, and a refused command changes nothing. */
+  discard(): void {
+    this.pending.clear();
+    this.lastAppended = undefined;
+  }
+
+  private async readStored(streamId: string): Promise<readonly RecordedEvent[]> {
+    if (!this.stored.has(streamId)) await this.preload([streamId]);
+    return this.stored.get(streamId)!;
+  }
+
+  private pendingEvents(streamId: string): StreamEvent[] {
+    const pending = this.pending.get(streamId);
+    if (!pending) return [];
+    const first = (this.stored.get(streamId) ?? []).length;
+    return pending.events.map((event, index) => ({
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      revision: BigInt(first + index),
+    }));
   }
 }
 

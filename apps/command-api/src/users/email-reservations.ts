@@ -15,8 +15,12 @@ const reservationEvolver = { initialState: { holder: null }, evolve: evolveEmail
 /** Reserves and releases addresses in their reservation streams (see the domain's email-reservation). */
 @Injectable()
 export class EmailReservations {
-  /** Returns whether this call took the reservation (false when the user already held it). */
-  async reserve(session: StreamSession, email: string, userId: string): Promise<{ newlyReserved: boolean }> {
+  /** The stream that holds the reservation of `email` (to preload it with others). */
+  streamFor(email: string): string {
+    return reservationStream(email);
+  }
+
+  async reserve(session: StreamSession, email: string, userId: string): Promise<void> {
     const streamId = reservationStream(email);
     const loaded = await session.load(streamId, reservationEvolver);
     let holderUsesAddress: boolean | undefined;
@@ -29,18 +33,13 @@ export class EmailReservations {
       { type: 'ReserveEmail', userId, now: session.now, holderUsesAddress },
       loaded.state,
     );
-    await session.append(streamId, loaded, events);
-    return { newlyReserved: events.length > 0 };
+    session.append(loaded, events);
   }
 
   async release(session: StreamSession, email: string, userId: string): Promise<void> {
     const streamId = reservationStream(email);
     const loaded = await session.load(streamId, reservationEvolver);
-    await session.append(
-      streamId,
-      loaded,
-      decideEmailReservation({ type: 'ReleaseEmail', userId }, loaded.state),
-    );
+    session.append(loaded, decideEmailReservation({ type: 'ReleaseEmail', userId }, loaded.state));
   }
 }
 

@@ -3,7 +3,6 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   bootstrapEvolver,
   decideBootstrap,
-  DomainError,
   groupDecider,
   groupKey,
   normalizeEmail,
@@ -33,7 +32,10 @@ import { StreamSession } from '../execution/stream-session';
 import { PasswordHasher } from '../security/password-hasher';
 import { EmailReservations } from './email-reservations';
 
-/** Reserves the address, then registers the user; a refused registration gives the address back. */
+/**
+ * Reserves the address, then registers the user. A refused registration needs no release: the session
+ * writes a refused command's events not at all (see StreamSession).
+ */
 async function registerUser(
   session: StreamSession,
   emails: EmailReservations,
@@ -45,17 +47,13 @@ async function registerUser(
     registration: 'bootstrap' | 'standard';
   },
 ): Promise<number> {
-  const { newlyReserved } = await emails.reserve(session, user.email, user.userId);
-  try {
-    const { revision } = await session.decideAndAppend(streamIds.user(user.userId), userDecider, {
-      type: 'RegisterUser',
-      ...user,
-    });
-    return revision;
-  } catch (error) {
-    if (error instanceof DomainError && newlyReserved) await emails.release(session, user.email, user.userId);
-    throw error;
-  }
+  await session.preload([emails.streamFor(user.email), streamIds.user(user.userId)]);
+  await emails.reserve(session, user.email, user.userId);
+  const { revision } = await session.decideAndAppend(streamIds.user(user.userId), userDecider, {
+    type: 'RegisterUser',
+    ...user,
+  });
+  return revision;
 }
 
 @CommandHandler(BootstrapAdministratorCommand)
@@ -83,8 +81,7 @@ export class BootstrapAdministratorHandler implements ICommandHandler<
           previous !== null &&
           previous !== userId &&
           (await session.load(streamIds.user(previous), userDecider)).state.exists;
-        await session.append(
-          streamIds.bootstrap(),
+        session.append(
           marker,
           decideBootstrap({ userId, bootstrappedAdministratorExists: previousExists }, marker.state),
         );
@@ -98,8 +95,7 @@ export class BootstrapAdministratorHandler implements ICommandHandler<
         });
         const usersGroup = await session.load(streamIds.group(USERS_GROUP_NAME), groupDecider);
         if (usersGroup.state.status !== 'active') {
-          await session.append(
-            streamIds.group(USERS_GROUP_NAME),
+          session.append(
             usersGroup,
             groupDecider.decide(
               {
@@ -113,13 +109,15 @@ export class BootstrapAdministratorHandler implements ICommandHandler<
             ),
           );
         }
+        // The read model needs the administrator before the group they create, and the group before
+        // their membership: the events so far are written before the membership is decided.
+        await session.writeNow();
         // Joined explicitly (not through decideAndAppend): this command already wrote to the user's stream.
         const user = await session.load(streamIds.user(userId), userDecider);
         const joined = user.state.exists && user.state.groups.has(USERS_GROUP_NAME);
         const revision = joined
           ? Number(user.events[user.events.length - 1].revision)
-          : await session.append(
-              streamIds.user(userId),
+          : session.append(
               user,
               userDecider.decide(
                 { type: 'AddUserToGroup', group: { groupName: USERS_GROUP_NAME, groupId: USERS_GROUP_ID } },
@@ -173,6 +171,7 @@ export class ChangeUserEmailHandler implements ICommandHandler<ChangeUserEmailCo
       context,
       async (session) => {
         const streamId = streamIds.user(body.userId);
+        await session.preload([streamId, this.emails.streamFor(body.email)]);
         const before = await session.load(streamId, userDecider);
         if (!before.state.exists) refuse('NOT_FOUND', 'no such user');
         // On a replay the stream already holds the change; the old address is the one it replaced.
@@ -182,20 +181,11 @@ export class ChangeUserEmailHandler implements ICommandHandler<ChangeUserEmailCo
           : before.state.email;
         const addressChanges = normalizeEmail(previousEmail) !== normalizeEmail(body.email);
 
-        const { newlyReserved } = addressChanges
-          ? await this.emails.reserve(session, body.email, body.userId)
-          : { newlyReserved: false };
-        let revision: number;
-        try {
-          ({ revision } = await session.decideAndAppend(streamId, userDecider, {
-            type: 'ChangeUserEmail',
-            email: body.email,
-          }));
-        } catch (error) {
-          if (error instanceof DomainError && newlyReserved)
-            await this.emails.release(session, body.email, body.userId);
-          throw error;
-        }
+        if (addressChanges) await this.emails.reserve(session, body.email, body.userId);
+        const { revision } = await session.decideAndAppend(streamId, userDecider, {
+          type: 'ChangeUserEmail',
+          email: body.email,
+        });
         // Seed 000, rule 5 with its consequence: changing an address frees the old one.
         if (addressChanges) await this.emails.release(session, previousEmail, body.userId);
         return { id: body.userId, revision };
@@ -215,10 +205,16 @@ abstract class SingleUserStreamHandler<
 
   protected abstract toDomain(command: C, session: StreamSession): Promise<UserCommand>;
 
+  /** Streams `toDomain` reads besides the user's, read together with it. */
+  protected alsoReads(_command: C): string[] {
+    return [];
+  }
+
   execute(command: C): Promise<CommandReply> {
     return this.executor.execute(
       command.context,
       async (session) => {
+        await session.preload([streamIds.user(command.body.userId), ...this.alsoReads(command)]);
         const domainCommand = await this.toDomain(command, session);
         const { revision } = await session.decideAndAppend(
           streamIds.user(command.body.userId),
@@ -285,6 +281,10 @@ async function currentGroup(session: StreamSession, groupName: string) {
 
 @CommandHandler(AddUserToGroupCommand)
 export class AddUserToGroupHandler extends SingleUserStreamHandler<AddUserToGroupCommand> {
+  protected override alsoReads({ body }: AddUserToGroupCommand): string[] {
+    return [streamIds.group(body.groupName)];
+  }
+
   protected async toDomain({ body }: AddUserToGroupCommand, session: StreamSession): Promise<UserCommand> {
     return { type: 'AddUserToGroup', group: await currentGroup(session, body.groupName) };
   }
@@ -292,6 +292,10 @@ export class AddUserToGroupHandler extends SingleUserStreamHandler<AddUserToGrou
 
 @CommandHandler(RemoveUserFromGroupCommand)
 export class RemoveUserFromGroupHandler extends SingleUserStreamHandler<RemoveUserFromGroupCommand> {
+  protected override alsoReads({ body }: RemoveUserFromGroupCommand): string[] {
+    return [streamIds.group(body.groupName)];
+  }
+
   protected async toDomain(
     { body }: RemoveUserFromGroupCommand,
     session: StreamSession,
