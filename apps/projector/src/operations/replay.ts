@@ -32,15 +32,22 @@ export async function replayInto(
   const checkpoint = await readCheckpoint(db, schema);
   let batch: RecordedEvent[] = [];
   let applied = 0;
+  const apply = async (events: RecordedEvent[]) => {
+    const applyIn = (trx: Kysely<Certm3ReadModel>) =>
+      applyEventsInTransaction(trx, schema, events, options.unknownEventPolicy ?? 'halt');
+    // Within a caller's transaction (the swap), apply there; otherwise one transaction per batch.
+    const result = options.inTransaction ? await applyIn(db) : await db.transaction().execute(applyIn);
+    applied += result.applied;
+  };
+  // One batch is written while the next is read: the two use different databases' connections.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
     const events = batch;
     batch = [];
-    const apply = (trx: Kysely<Certm3ReadModel>) =>
-      applyEventsInTransaction(trx, schema, events, options.unknownEventPolicy ?? 'halt');
-    // Within a caller's transaction (the swap), apply there; otherwise one transaction per batch.
-    const result = options.inTransaction ? await apply(db) : await db.transaction().execute(apply);
-    applied += result.applied;
+    await writing;
+    writing = apply(events);
+    writing.catch(() => undefined); // awaited (and thrown) before the next batch or at the end
   };
   for await (const event of store.readAll({ from: checkpoint ? parsePosition(checkpoint) : 'start' })) {
     if (options.until && comparePositions(event.position, options.until) > 0) break;
@@ -49,5 +56,6 @@ export async function replayInto(
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  await writing;
   return applied;
 }

@@ -11,8 +11,110 @@ type Db = Kysely<Certm3ReadModel>;
 export interface Step {
   readonly query: CompiledQuery;
   readonly changesOneRow?: string;
+  /** The same change as a row, for a batch to merge with others of its shape (see apply-events). */
+  readonly change?: RowChange;
 }
 type Plan = (db: Db, event: RecordedEvent, at: EventStamp) => Step[];
+
+export type ChangedTable = 'users' | 'groups' | 'user_groups' | 'certificates';
+
+/**
+ * An insert of one row, or an update of the one row whose `key` column has `values[key]`. `writes` and
+ * `reads` name the rows it changes and the rows it needs (foreign keys) as "table:key", so a batch can
+ * tell which changes may run together without changing the outcome.
+ */
+export interface RowChange {
+  readonly table: ChangedTable;
+  readonly kind: 'insert' | 'update';
+  readonly values: Readonly<Record<string, string | boolean | null>>;
+  readonly key?: string;
+  readonly writes: readonly string[];
+  readonly reads: readonly string[];
+}
+
+/** Column types, for reading merged rows back out of JSON (varchar columns read as text, then assigned). */
+export const COLUMN_TYPES: Record<ChangedTable, Record<string, string>> = {
+  users: {
+    id: 'uuid',
+    username: 'text',
+    email: 'text',
+    password_hash: 'text',
+    is_active: 'boolean',
+    created_at: 'timestamp',
+    updated_at: 'timestamp',
+    updated_by: 'uuid',
+  },
+  groups: {
+    name: 'text',
+    description: 'text',
+    created_at: 'timestamp',
+    updated_at: 'timestamp',
+    updated_by: 'uuid',
+  },
+  user_groups: { user_id: 'uuid', group_name: 'text', created_at: 'timestamp', created_by: 'uuid' },
+  certificates: {
+    id: 'uuid',
+    user_id: 'uuid',
+    certificate_data: 'text',
+    status: 'text',
+    revocation_reason: 'text',
+    revoked_at: 'timestamp',
+    revoked_by: 'uuid',
+    created_at: 'timestamp',
+    updated_at: 'timestamp',
+    updated_by: 'uuid',
+  },
+};
+
+const row = {
+  user: (id: string) => `users:${id}`,
+  group: (name: string) => `groups:${name}`,
+  certificate: (id: string) => `certificates:${id}`,
+  membership: (userId: string, groupName: string) => `user_groups:${userId}/${groupName}`,
+};
+
+function insertRow(
+  db: Db,
+  table: ChangedTable,
+  values: RowChange['values'],
+  touches: { writes: string[]; reads: string[] },
+): Step {
+  let query: CompiledQuery | undefined;
+  return {
+    // Compiled only if the batch runs it on its own (most are merged); typed per table at the call
+    // sites, as kysely cannot follow a table name held in a variable.
+    get query() {
+      return (query ??= db
+        .insertInto(table)
+        .values(values as never)
+        .compile());
+    },
+    change: { table, kind: 'insert', values, ...touches },
+  };
+}
+
+function updateRow(
+  db: Db,
+  table: ChangedTable,
+  key: string,
+  values: RowChange['values'],
+  touches: { writes: string[]; reads: string[] },
+  changesOneRow: string,
+): Step {
+  const { [key]: keyValue, ...changes } = values;
+  let query: CompiledQuery | undefined;
+  return {
+    get query() {
+      return (query ??= db
+        .updateTable(table)
+        .set(changes as never)
+        .where(key as never, '=', keyValue as never)
+        .compile());
+    },
+    changesOneRow,
+    change: { table, kind: 'update', key, values, ...touches },
+  };
+}
 
 /** When and by whom: the event's own metadata, never the projector's clock, so rebuilds are identical. */
 export interface EventStamp {
@@ -38,21 +140,21 @@ const PLANS: Record<string, Plan> = {
   UserRegistered: (db, event, at) => {
     const { userId, username, email, passwordHash } = data(event);
     return [
-      {
-        query: db
-          .insertInto('users')
-          .values({
-            id: userId,
-            username,
-            email,
-            password_hash: passwordHash,
-            is_active: true,
-            created_at: at.occurredAt,
-            updated_at: at.occurredAt,
-            updated_by: at.actorId,
-          })
-          .compile(),
-      },
+      insertRow(
+        db,
+        'users',
+        {
+          id: userId,
+          username,
+          email,
+          password_hash: passwordHash,
+          is_active: true,
+          created_at: at.occurredAt,
+          updated_at: at.occurredAt,
+          updated_by: at.actorId,
+        },
+        { writes: [row.user(userId)], reads: [row.user(at.actorId)] },
+      ),
     ];
   },
   UserEmailChanged: (db, event, at) => updateUser(db, event, at, { email: data(event).email }),
@@ -64,17 +166,15 @@ const PLANS: Record<string, Plan> = {
   UserAddedToGroup: (db, event, at) => {
     const { userId, groupName } = data(event);
     return [
-      {
-        query: db
-          .insertInto('user_groups')
-          .values({
-            user_id: userId,
-            group_name: groupName,
-            created_at: at.occurredAt,
-            created_by: at.actorId,
-          })
-          .compile(),
-      },
+      insertRow(
+        db,
+        'user_groups',
+        { user_id: userId, group_name: groupName, created_at: at.occurredAt, created_by: at.actorId },
+        {
+          writes: [row.membership(userId, groupName)],
+          reads: [row.user(userId), row.group(groupName), row.user(at.actorId)],
+        },
+      ),
     ];
   },
   UserRemovedFromGroup: (db, event) => {
@@ -93,31 +193,25 @@ const PLANS: Record<string, Plan> = {
   GroupCreated: (db, event, at) => {
     const { name, description } = event.data as { name: string; description: string | null };
     return [
-      {
-        query: db
-          .insertInto('groups')
-          .values({
-            name,
-            description,
-            created_at: at.occurredAt,
-            updated_at: at.occurredAt,
-            updated_by: at.actorId,
-          })
-          .compile(),
-      },
+      insertRow(
+        db,
+        'groups',
+        { name, description, created_at: at.occurredAt, updated_at: at.occurredAt, updated_by: at.actorId },
+        { writes: [row.group(name)], reads: [row.user(at.actorId)] },
+      ),
     ];
   },
   GroupUpdated: (db, event, at) => {
     const { name, description } = event.data as { name: string; description: string | null };
     return [
-      {
-        query: db
-          .updateTable('groups')
-          .set({ description, updated_at: at.occurredAt, updated_by: at.actorId })
-          .where('name', '=', name)
-          .compile(),
-        changesOneRow: `group "${name}"`,
-      },
+      updateRow(
+        db,
+        'groups',
+        'name',
+        { name, description, updated_at: at.occurredAt, updated_by: at.actorId },
+        { writes: [row.group(name)], reads: [row.user(at.actorId)] },
+        `group "${name}"`,
+      ),
     ];
   },
   GroupDeleted: (db, event) => {
@@ -131,56 +225,57 @@ const PLANS: Record<string, Plan> = {
   CertificateRegistered: (db, event, at) => {
     const { certificateId, userId, certificateData } = data(event);
     return [
-      {
-        query: db
-          .insertInto('certificates')
-          .values({
-            id: certificateId,
-            user_id: userId,
-            certificate_data: certificateData,
-            status: 'active',
-            revocation_reason: null,
-            revoked_at: null,
-            revoked_by: null,
-            created_at: at.occurredAt,
-            updated_at: at.occurredAt,
-            updated_by: at.actorId,
-          })
-          .compile(),
-      },
+      insertRow(
+        db,
+        'certificates',
+        {
+          id: certificateId,
+          user_id: userId,
+          certificate_data: certificateData,
+          status: 'active',
+          revocation_reason: null,
+          revoked_at: null,
+          revoked_by: null,
+          created_at: at.occurredAt,
+          updated_at: at.occurredAt,
+          updated_by: at.actorId,
+        },
+        { writes: [row.certificate(certificateId)], reads: [row.user(userId), row.user(at.actorId)] },
+      ),
     ];
   },
   CertificateRevoked: (db, event, at) => {
     const { certificateId, reason } = data(event);
     return [
-      {
-        query: db
-          .updateTable('certificates')
-          .set({
-            status: 'revoked',
-            revocation_reason: reason,
-            revoked_at: at.occurredAt,
-            revoked_by: at.actorId,
-            updated_at: at.occurredAt,
-            updated_by: at.actorId,
-          })
-          .where('id', '=', certificateId)
-          .compile(),
-        changesOneRow: `certificate ${certificateId}`,
-      },
+      updateRow(
+        db,
+        'certificates',
+        'id',
+        {
+          id: certificateId,
+          status: 'revoked',
+          revocation_reason: reason,
+          revoked_at: at.occurredAt,
+          revoked_by: at.actorId,
+          updated_at: at.occurredAt,
+          updated_by: at.actorId,
+        },
+        { writes: [row.certificate(certificateId)], reads: [row.user(at.actorId)] },
+        `certificate ${certificateId}`,
+      ),
     ];
   },
   CertificateExpired: (db, event, at) => {
     const { certificateId } = data(event);
     return [
-      {
-        query: db
-          .updateTable('certificates')
-          .set({ status: 'expired', updated_at: at.occurredAt, updated_by: at.actorId })
-          .where('id', '=', certificateId)
-          .compile(),
-        changesOneRow: `certificate ${certificateId}`,
-      },
+      updateRow(
+        db,
+        'certificates',
+        'id',
+        { id: certificateId, status: 'expired', updated_at: at.occurredAt, updated_by: at.actorId },
+        { writes: [row.certificate(certificateId)], reads: [row.user(at.actorId)] },
+        `certificate ${certificateId}`,
+      ),
     ];
   },
 };
@@ -193,14 +288,14 @@ function updateUser(
 ): Step[] {
   const { userId } = data(event);
   return [
-    {
-      query: db
-        .updateTable('users')
-        .set({ ...changes, updated_at: at.occurredAt, updated_by: at.actorId })
-        .where('id', '=', userId)
-        .compile(),
-      changesOneRow: `user ${userId}`,
-    },
+    updateRow(
+      db,
+      'users',
+      'id',
+      { id: userId, ...changes, updated_at: at.occurredAt, updated_by: at.actorId },
+      { writes: [row.user(userId)], reads: [row.user(at.actorId)] },
+      `user ${userId}`,
+    ),
   ];
 }
 

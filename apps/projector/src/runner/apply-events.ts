@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, sql } from 'kysely';
-import { escapeLiteral } from 'pg';
+import { escapeIdentifier, escapeLiteral } from 'pg';
 import { comparePositions, parsePosition, RecordedEvent, serializePosition } from '@certm3/event-store';
-import { planCertm3Event, runSteps, Step } from '../read-model/certm3-projection';
+import { COLUMN_TYPES, planCertm3Event, runSteps, Step } from '../read-model/certm3-projection';
 import { Certm3ReadModel, LIVE_SCHEMA, PROJECTION_NAME } from '../read-model/certm3-tables';
 
 /** Taken shared by every batch on the live schema and exclusively by a rebuild's swap (see operations/). */
@@ -72,7 +72,7 @@ export async function applyEventsInTransaction(
     planned.push({ event, steps: plan.steps });
     checkpoint = event.position;
   }
-  await runPlanned(trx, db, planned);
+  await runPlanned(trx, db, schema, planned);
   const applied = planned.length;
   if (applied > 0 && checkpoint) {
     const position = serializePosition(checkpoint);
@@ -135,13 +135,20 @@ export async function readCheckpoint(db: Kysely<Certm3ReadModel>, schema: string
 }
 
 /**
- * Runs the batch's statements in one round trip: a DO block that executes them in order and checks every
- * row count. Any failure (a constraint, a row count) rolls back to a savepoint and the batch runs again one
- * statement at a time, which names the event that fails. Parameters are inlined as escaped literals.
+ * Runs the batch's statements in one round trip: a DO block that executes them and checks every row count.
+ * Changes of the same shape (an insert into one table, or an update of the same columns) are merged into
+ * one statement per "layer": a change goes to the first layer after every earlier change that writes a row
+ * it reads or writes, so merged changes touch different rows and the outcome is the one-by-one outcome.
+ * (Reads are foreign keys: they need the row to exist, which no update undoes, so an update need not wait
+ * for them.) Deletes stay single statements that nothing is moved across. Any failure (a
+ * constraint — merging can meet a unique key in another order, a row count) rolls back to a savepoint and
+ * the batch runs again one statement at a time, which names the event that fails. Parameters are inlined
+ * as escaped literals.
  */
 async function runPlanned(
   trx: Kysely<Certm3ReadModel>,
   db: Kysely<Certm3ReadModel>,
+  schema: string,
   planned: readonly { event: RecordedEvent; steps: Step[] }[],
 ): Promise<void> {
   const runOneByOne = async () => {
@@ -156,15 +163,10 @@ async function runPlanned(
   const statementCount = planned.reduce((sum, { steps }) => sum + steps.length, 0);
   if (statementCount <= 1) return runOneByOne();
 
-  const body = planned
-    .flatMap(({ steps }) => steps)
-    .map((step) => {
-      const statement = `${inlineParameters(step.query.sql, step.query.parameters)};`;
-      return step.changesOneRow
-        ? `${statement}\n  GET DIAGNOSTICS affected = ROW_COUNT;\n  IF affected <> 1 THEN RAISE EXCEPTION 'row count'; END IF;`
-        : statement;
-    })
-    .join('\n  ');
+  const body = mergedStatements(
+    schema,
+    planned.flatMap(({ steps }) => steps),
+  ).join('\n  ');
   let tag = '';
   do tag = `$certm3_${randomBytes(6).toString('hex')}$`;
   while (body.includes(tag));
@@ -176,6 +178,74 @@ async function runPlanned(
     await sql`ROLLBACK TO SAVEPOINT certm3_batch`.execute(trx);
     await runOneByOne();
   }
+}
+
+/** The batch's steps as PL/pgSQL statements, merged by shape within layers (see runPlanned). */
+export function mergedStatements(schema: string, steps: readonly Step[]): string[] {
+  const layers: Step[][] = [];
+  const lastWrite = new Map<string, number>();
+  let floor = 0; // nothing moves before a statement that could not be merged
+  for (const step of steps) {
+    const change = step.change;
+    if (!change) {
+      const layer = layers.length;
+      layers.push([step]);
+      floor = layer + 1;
+      continue;
+    }
+    let layer = floor;
+    for (const key of [...change.writes, ...change.reads])
+      layer = Math.max(layer, (lastWrite.get(key) ?? -1) + 1);
+    while (layers.length <= layer) layers.push([]);
+    layers[layer].push(step);
+    for (const key of change.writes) lastWrite.set(key, layer);
+  }
+
+  const statements: string[] = [];
+  for (const layer of layers) {
+    const shapes = new Map<string, Step[]>();
+    for (const step of layer) {
+      const change = step.change;
+      const shape = change
+        ? `${change.table} ${change.kind} ${change.key ?? ''} ${Object.keys(change.values).sort().join(',')}`
+        : `single ${shapes.size}`;
+      shapes.set(shape, [...(shapes.get(shape) ?? []), step]);
+    }
+    for (const group of shapes.values()) {
+      statements.push(group.length === 1 || !group[0].change ? single(group[0]) : merged(schema, group));
+    }
+  }
+  return statements;
+}
+
+function single(step: Step): string {
+  const statement = `${inlineParameters(step.query.sql, step.query.parameters)};`;
+  return step.changesOneRow ? `${statement}\n  ${expectRows(1)}` : statement;
+}
+
+function merged(schema: string, group: readonly Step[]): string {
+  const { table, kind, key, values } = group[0].change!;
+  const types = COLUMN_TYPES[table];
+  const columns = Object.keys(values);
+  const rows = escapeLiteral(JSON.stringify(group.map((step) => step.change!.values)));
+  const recordset = `jsonb_to_recordset(${rows}::jsonb) AS r(${columns
+    .map((column) => `${escapeIdentifier(column)} ${types[column]}`)
+    .join(', ')})`;
+  const target = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
+  if (kind === 'insert') {
+    const list = columns.map((column) => escapeIdentifier(column)).join(', ');
+    return `INSERT INTO ${target} (${list}) SELECT ${list} FROM ${recordset};`;
+  }
+  const assignments = columns
+    .filter((column) => column !== key)
+    .map((column) => `${escapeIdentifier(column)} = r.${escapeIdentifier(column)}`)
+    .join(', ');
+  const keyColumn = escapeIdentifier(key!);
+  return `UPDATE ${target} AS t SET ${assignments} FROM ${recordset} WHERE t.${keyColumn} = r.${keyColumn};\n  ${expectRows(group.length)}`;
+}
+
+function expectRows(count: number): string {
+  return `GET DIAGNOSTICS affected = ROW_COUNT;\n  IF affected <> ${count} THEN RAISE EXCEPTION 'row count'; END IF;`;
 }
 
 function inlineParameters(text: string, parameters: readonly unknown[]): string {
