@@ -35,7 +35,8 @@ export class Coalescer<Request, Result> {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
-      const batch = this.takeBatch();
+      // Alone in the queue (the usual case below the in-flight limit): no batch to assemble.
+      const batch = this.waiting.length === 1 ? this.waiting.splice(0, 1) : this.takeBatch();
       this.inFlight++;
       this.options
         .run(batch.map((entry) => entry.request))
