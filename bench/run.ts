@@ -231,8 +231,7 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
 
   // The realistic mix, as flows of four commands: register a user, add them to a group, register a
   // certificate for them, revoke it. `concurrency` flows run at once, so that many commands are in flight.
-  const byConcurrency: Record<string, unknown> = {};
-  for (const concurrency of [1, 16, 64]) {
+  const runMix = async (concurrency: number) => {
     const samples: number[] = [];
     const timed = async (name: string, body: unknown) => {
       const begun = performance.now();
@@ -248,7 +247,7 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
         while (started < flows && performance.now() - begin < 20_000) {
           const flow = started++;
           const user = await timed('RegisterUser', {
-            username: `u${flow}`,
+            username: `u${flow}-${randomUUID().slice(0, 8)}`,
             email: `u${flow}-${randomUUID().slice(0, 8)}@example.com`,
             password: 'bench password 1234',
           });
@@ -263,10 +262,8 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
     );
     const seconds = (performance.now() - begin) / 1000;
     const perSecond = round(samples.length / seconds, 0);
-    const appendRate = (appendRates as Record<string, { perSecond: number }>)[
-      `c${concurrency === 64 ? 64 : concurrency === 16 ? 16 : 1}`
-    ].perSecond;
-    byConcurrency[`c${concurrency}`] = {
+    const appendRate = (appendRates as Record<string, { perSecond: number }>)[`c${concurrency}`].perSecond;
+    return {
       concurrency,
       commands: samples.length,
       seconds: round(seconds),
@@ -274,7 +271,16 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
       ...percentiles(samples),
       ratioToEventStoreAppend: ratio(perSecond, appendRate),
     };
-  }
+  };
+  const byConcurrency: Record<string, unknown> = {};
+  for (const concurrency of [1, 16, 64]) byConcurrency[`c${concurrency}`] = await runMix(concurrency);
+  // Scaling out: a second instance joins the queue group, as a deployment would add one.
+  await startApp('command-api', {
+    EVENT_STORE_URL: events.url,
+    NATS_SUBJECT_PREFIX: prefix,
+    PASSWORD_SCRYPT_LOG2_COST: '10',
+  });
+  byConcurrency.c64TwoInstances = await runMix(64);
   await nats.close();
   return {
     passwordScryptLog2Cost: 10,
@@ -516,8 +522,8 @@ async function liveLag() {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  const reader = new Client({ connectionString: read.url });
-  await reader.connect();
+  // A pool: many lag probes poll at once.
+  const reader = new Pool({ connectionString: read.url, max: 4 });
   const rate = 500;
   const seconds = 8;
   const lags: number[] = [];
@@ -657,6 +663,11 @@ function printTable(): void {
       `${r.commandPath[key].perSecond}/s p50 ${r.commandPath[key].p50Ms} p99 ${r.commandPath[key].p99Ms} p999 ${r.commandPath[key].p999Ms} ms`,
       `${r.commandPath[key].ratioToEventStoreAppend} of append${key === 'c64' ? ' (target 0.6, p99 50 ms)' : ''}`,
     ]),
+    [
+      'command path, 64 in flight, 2 instances',
+      `${r.commandPath.c64TwoInstances.perSecond}/s p50 ${r.commandPath.c64TwoInstances.p50Ms} p99 ${r.commandPath.c64TwoInstances.p99Ms} p999 ${r.commandPath.c64TwoInstances.p999Ms} ms`,
+      `${r.commandPath.c64TwoInstances.ratioToEventStoreAppend} of append`,
+    ],
     [
       'projection catch-up (200k events)',
       `${r.projectionCatchUp.eventsPerSecond} events/s`,
