@@ -213,3 +213,36 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('PostgreSQL event store: appends sharing a round trip', () => {
+  let database: ScratchDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('certm3_es_batch');
+    store = await PostgresEventStore.connect({ url: database.url, maxAppendsInFlight: 1 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('fails only the append whose data PostgreSQL refuses, not the others batched with it', async () => {
+    // jsonb refuses the NUL character: this append's own problem, found only by the database.
+    const refused = { ...newEvent('Refused'), data: { text: 'nul \u0000 here' } };
+    const streams = Array.from({ length: 10 }, () => `batched-${randomUUID()}`);
+    const outcomes = await Promise.allSettled(
+      streams.map((streamId, index) =>
+        store.append(streamId, [index === 5 ? refused : newEvent('Accepted')], {
+          expectedRevision: 'no_stream',
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(
+      streams.map((_, index) => (index === 5 ? 'rejected' : 'fulfilled')),
+    );
+    for (const [index, streamId] of streams.entries()) {
+      if (index !== 5) expect(await collect(store.readStream(streamId))).toHaveLength(1);
+    }
+  });
+});

@@ -206,9 +206,10 @@ export class PostgresEventStore implements EventStore {
     try {
       outcomes = this.outcomesOf(batch, await this.callAppendBatch(batch));
     } catch (error) {
-      // A unique violation (a race with a writer outside this batch, or a reused event id) fails the whole
-      // call; each append then goes alone, to get its own answer.
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw mapError(error);
+      // One append's trouble (a race with a writer outside this batch, a reused event id, data PostgreSQL
+      // refuses) fails the whole call; each append then goes alone, to get its own answer. Only a lost
+      // database fails them all.
+      if (isConnectionError(error)) throw mapError(error);
       return Promise.all(
         batch.map((request) =>
           this.appendAlone(request).catch((failure: unknown) => new CoalescedFailure(failure)),
