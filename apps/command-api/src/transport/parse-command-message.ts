@@ -96,6 +96,19 @@ export async function parseCommandMessage(
     );
   }
 
+  // PostgreSQL cannot store the NUL character in text or jsonb; refused here, with the fields that hold it,
+  // rather than as an internal error when the events are written.
+  const withNul = fieldsHoldingNul(json);
+  if (withNul.length > 0) {
+    return reject(
+      failure(
+        'VALIDATION_FAILED',
+        ERROR_CODES.VALIDATION_FAILED,
+        withNul.map((field) => ({ field, problems: [`${field} must not contain the NUL character`] })),
+      ),
+    );
+  }
+
   const schema = COMMAND_REGISTRY[commandName].body;
   const body = plainToInstance(schema, json);
   const errors = await validate(body, {
@@ -119,6 +132,15 @@ export async function parseCommandMessage(
       bodyDigest: digest(json),
     },
   };
+}
+
+function fieldsHoldingNul(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'body'] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    return key.includes('\u0000') ? [field] : fieldsHoldingNul(inner, field);
+  });
 }
 
 function describe(error: ValidationError): ErrorDetail {
