@@ -237,6 +237,10 @@ const MIGRATIONS: readonly Migration[] = [
       $$;
 
       DROP TABLE streams;
+      -- The previous release reads a stream's revision here (to tell a missing stream from an empty read);
+      -- its processes may still run during a rolling upgrade.
+      CREATE VIEW streams AS
+        SELECT stream_id, max(stream_revision) AS revision FROM events GROUP BY stream_id;
     `,
   },
 ];

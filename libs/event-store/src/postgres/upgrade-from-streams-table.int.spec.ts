@@ -38,9 +38,12 @@ describe('PostgreSQL event store: upgrade from the streams table (migration 2 â†
     await database.drop();
   });
 
-  it('drops the streams table', async () => {
-    const { rows } = await client.query(`SELECT to_regclass('streams') AS streams`);
-    expect(rows[0].streams).toBeNull();
+  it("replaces the streams table with a view that answers the previous release's query", async () => {
+    const { rows: kinds } = await client.query(`SELECT relkind FROM pg_class WHERE relname = 'streams'`);
+    expect(kinds).toEqual([{ relkind: 'v' }]);
+    const previousReleaseQuery = 'SELECT revision FROM streams WHERE stream_id = $1 AND revision >= 0';
+    expect((await client.query(previousReleaseQuery, ['old-stream'])).rows).toEqual([{ revision: '1' }]);
+    expect((await client.query(previousReleaseQuery, ['no-such-stream'])).rows).toEqual([]);
   });
 
   it('continues a stream written before the upgrade at its revision', async () => {
