@@ -1,4 +1,3 @@
-import { DomainError } from '@certm3/domain';
 import {
   AppendResult,
   eventIdFor,
@@ -225,10 +224,6 @@ function applyAll<State, Event>(
   return events.reduce((current, event) => evolver.evolve(current, event), state);
 }
 
-export function currentRevision(loaded: LoadedStream<unknown>): number {
+function currentRevision(loaded: LoadedStream<unknown>): number {
   return loaded.events.length === 0 ? -1 : Number(loaded.events[loaded.events.length - 1].revision);
-}
-
-export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
 }

@@ -220,7 +220,7 @@ describe('PostgreSQL event store: appends sharing a round trip', () => {
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_es_batch');
-    store = await PostgresEventStore.connect({ url: database.url, maxAppendsInFlight: 1 });
+    store = await PostgresEventStore.connect({ url: database.url, maxBatchesInFlight: 1 });
   });
   afterAll(async () => {
     await store.close();

@@ -60,10 +60,10 @@ export interface PostgresEventStoreOptions {
    */
   readonly notifyIntervalMs?: number;
   /**
-   * Append (and, separately, stream-read) round trips in flight at once; appends and reads arriving
-   * while that many are out leave together in the next one (see Coalescer).
+   * Append round trips in flight at once, and separately stream-read round trips; appends (reads)
+   * arriving while that many are out leave together in the next one (see Coalescer). Default 4.
    */
-  readonly maxAppendsInFlight?: number;
+  readonly maxBatchesInFlight?: number;
 }
 
 interface EventRow {
@@ -134,13 +134,13 @@ export class PostgresEventStore implements EventStore {
     this.readAllSettleMs = options.readAllSettleMs ?? 5_000;
     this.notifier = new CommitNotifier(options.url);
     this.appends = new Coalescer({
-      maxInFlight: options.maxAppendsInFlight ?? 4,
+      maxInFlight: options.maxBatchesInFlight ?? 4,
       maxBatch: 64,
       keysOf: (request) => request.streams.map((stream) => stream.streamId),
       run: (batch) => this.appendBatch(batch),
     });
     this.streamReads = new Coalescer({
-      maxInFlight: options.maxAppendsInFlight ?? 4,
+      maxInFlight: options.maxBatchesInFlight ?? 4,
       maxBatch: 64,
       run: (batch) => this.readStreamsBatch(batch),
     });
