@@ -16,6 +16,21 @@ export const EXPECTED_STREAM_EXISTS = -3n;
 /** SQLSTATE raised by append_to_stream on a stale expectation; DETAIL carries the actual revision. */
 export const WRONG_EXPECTED_REVISION_SQLSTATE = 'CM001';
 
+/** SQL that is true when a stream at revision `current` (-1: no events) does not meet `expected`. */
+function staleExpectation(expected: string, current: string): string {
+  return `((${expected} = ${EXPECTED_NO_STREAM} AND ${current} <> -1)
+           OR (${expected} = ${EXPECTED_STREAM_EXISTS} AND ${current} = -1)
+           OR (${expected} >= 0 AND ${current} <> ${expected}))`;
+}
+
+/** The single-stream functions' check, with the error the adapter turns into WrongExpectedRevisionError. */
+const RAISE_ON_STALE_EXPECTATION = `IF ${staleExpectation('p_expected_revision', 'v_current')} THEN
+          RAISE EXCEPTION USING
+            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
+            DETAIL = v_current::text;
+        END IF;`;
+
 /**
  * The append function: checks the expected revision under the stream's row lock and inserts all events in
  * one statement. Version 1 notified listeners from inside the transaction, which serialises concurrent
@@ -41,14 +56,7 @@ CREATE OR REPLACE FUNCTION append_to_stream(
         INSERT INTO streams (stream_id, revision) VALUES (p_stream_id, -1) ON CONFLICT (stream_id) DO NOTHING;
         SELECT s.revision INTO v_current FROM streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
 
-        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
-           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
-           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
-          RAISE EXCEPTION USING
-            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
-            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
-            DETAIL = v_current::text;
-        END IF;
+        ${RAISE_ON_STALE_EXPECTATION}
 
         UPDATE streams SET revision = v_current + v_count WHERE stream_id = p_stream_id;
 
@@ -113,9 +121,7 @@ CREATE FUNCTION append_batch(
         SELECT coalesce(array_agg(DISTINCT p_stream_requests[i]), '{}')
           INTO v_refused
           FROM generate_subscripts(p_stream_ids, 1) AS i
-         WHERE (p_expected_revisions[i] = ${EXPECTED_NO_STREAM} AND v_current[i] <> -1)
-            OR (p_expected_revisions[i] = ${EXPECTED_STREAM_EXISTS} AND v_current[i] = -1)
-            OR (p_expected_revisions[i] >= 0 AND v_current[i] <> p_expected_revisions[i]);
+         WHERE ${staleExpectation('p_expected_revisions[i]', 'v_current[i]')};
 
         RETURN QUERY
         WITH inserted AS (
@@ -213,14 +219,7 @@ const MIGRATIONS: readonly Migration[] = [
       BEGIN
         SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = p_stream_id;
 
-        IF (p_expected_revision = ${EXPECTED_NO_STREAM} AND v_current <> -1)
-           OR (p_expected_revision = ${EXPECTED_STREAM_EXISTS} AND v_current = -1)
-           OR (p_expected_revision >= 0 AND v_current <> p_expected_revision) THEN
-          RAISE EXCEPTION USING
-            ERRCODE = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
-            MESSAGE = format('wrong expected revision for stream %s', p_stream_id),
-            DETAIL = v_current::text;
-        END IF;
+        ${RAISE_ON_STALE_EXPECTATION}
 
         WITH inserted AS (
           INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
