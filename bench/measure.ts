@@ -1,4 +1,5 @@
 /** Small measuring tools for the benchmark: throughput of a bounded workload, latency percentiles. */
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Throughput {
   readonly operations: number;
@@ -60,4 +61,67 @@ export async function runClosedLoop(
 
 export function ratio(numerator: number, denominator: number): number {
   return round(numerator / denominator, 3);
+}
+
+/**
+ * CPU time used by the processes on this machine, grouped: where a figure is bound by the machine rather
+ * than by one component, the split says which process spends the cores. Linux only (/proc); elsewhere empty.
+ */
+export interface CpuReading {
+  readonly atMs: number;
+  readonly machineBusyMs: number;
+  readonly byGroupMs: Readonly<Record<string, number>>;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture certm3 runs on
+
+export function readCpu(groups: Record<string, (pid: number, name: string) => boolean>): CpuReading {
+  const byGroupMs: Record<string, number> = Object.fromEntries(
+    Object.keys(groups).map((group) => [group, 0]),
+  );
+  let machineBusyMs = 0;
+  try {
+    // /proc/stat's first line: user nice system idle iowait irq softirq steal … in ticks, over all cores.
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    machineBusyMs =
+      ((ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) * 1000) / CLOCK_TICKS_PER_SECOND;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // the process ended while we looked
+      }
+      const nameEnd = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, nameEnd);
+      const fields = stat.slice(nameEnd + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; they cover every thread.
+      const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+      const group = Object.keys(groups).find((candidate) => groups[candidate](Number(entry), name));
+      if (group) byGroupMs[group] += cpuMs;
+    }
+  } catch {
+    // not Linux: no reading
+  }
+  return { atMs: performance.now(), machineBusyMs, byGroupMs };
+}
+
+/** CPU per operation of each group between two readings, and how busy the machine's cores were. */
+export function cpuBetween(
+  before: CpuReading,
+  after: CpuReading,
+  operations: number,
+  cores: number,
+): { machineBusy: number; msPerOperation: Record<string, number> } {
+  const elapsedMs = after.atMs - before.atMs;
+  return {
+    machineBusy: round((after.machineBusyMs - before.machineBusyMs) / (elapsedMs * cores), 2),
+    msPerOperation: Object.fromEntries(
+      Object.keys(after.byGroupMs).map((group) => [
+        group,
+        round((after.byGroupMs[group] - (before.byGroupMs[group] ?? 0)) / operations, 3),
+      ]),
+    ),
+  };
 }

@@ -23,7 +23,7 @@ import { createScratchDatabase, ScratchDatabase } from '../test/support/scratch-
 import { migrateReadModel } from '../apps/projector/src/read-model/migrations';
 import { Certm3ReadModel } from '../apps/projector/src/read-model/certm3-tables';
 import { replayInto } from '../apps/projector/src/operations/replay';
-import { percentiles, ratio, round, runClosedLoop } from './measure';
+import { cpuBetween, percentiles, ratio, readCpu, round, runClosedLoop } from './measure';
 
 const ROOT = join(__dirname, '..');
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -205,11 +205,20 @@ class Sender {
 async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppend>>) {
   const events = await database('bench_cmd_events');
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  await startApp('command-api', {
+  const commandApiPids = new Set<number>();
+  const cpuGroups = {
+    commandApi: (pid: number) => commandApiPids.has(pid),
+    postgres: (_pid: number, name: string) => name === 'postgres',
+    natsServer: (_pid: number, name: string) => name === 'nats-server',
+    loadGenerator: (pid: number) => pid === process.pid,
+    other: () => true,
+  };
+  const firstInstance = await startApp('command-api', {
     EVENT_STORE_URL: events.url,
     NATS_SUBJECT_PREFIX: prefix,
     PASSWORD_SCRYPT_LOG2_COST: '10',
   });
+  commandApiPids.add(firstInstance.pid!);
   const nats = await connect({ servers: NATS_URL });
   const sender = new Sender(nats, prefix, undefined);
   for (let attempt = 0; ; attempt++) {
@@ -241,6 +250,7 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
     };
     const flows = concurrency === 1 ? 120 : concurrency === 16 ? 400 : 800;
     let started = 0;
+    const cpuBefore = readCpu(cpuGroups);
     const begin = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -261,6 +271,7 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
       }),
     );
     const seconds = (performance.now() - begin) / 1000;
+    const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), samples.length, cpus().length);
     const perSecond = round(samples.length / seconds, 0);
     const appendRate = (appendRates as Record<string, { perSecond: number }>)[`c${concurrency}`].perSecond;
     return {
@@ -270,16 +281,19 @@ async function commandPath(appendRates: Awaited<ReturnType<typeof eventStoreAppe
       perSecond,
       ...percentiles(samples),
       ratioToEventStoreAppend: ratio(perSecond, appendRate),
+      machineBusy: cpu.machineBusy,
+      cpuMsPerCommand: cpu.msPerOperation,
     };
   };
   const byConcurrency: Record<string, unknown> = {};
   for (const concurrency of [1, 16, 64]) byConcurrency[`c${concurrency}`] = await runMix(concurrency);
   // Scaling out: a second instance joins the queue group, as a deployment would add one.
-  await startApp('command-api', {
+  const secondInstance = await startApp('command-api', {
     EVENT_STORE_URL: events.url,
     NATS_SUBJECT_PREFIX: prefix,
     PASSWORD_SCRYPT_LOG2_COST: '10',
   });
+  commandApiPids.add(secondInstance.pid!);
   byConcurrency.c64TwoInstances = await runMix(64);
   await nats.close();
   return {
@@ -441,10 +455,23 @@ async function projection(batchedInsertRowsPerSecond: number) {
   const db = new Kysely<Certm3ReadModel>({ dialect: new PostgresDialect({ pool }) });
   await migrateReadModel(db as Kysely<unknown>, 'certm3');
   log('rebuilding the certm3 tables from the log');
+  const cpuGroups = {
+    projector: (pid: number) => pid === process.pid,
+    postgres: (_pid: number, name: string) => name === 'postgres',
+    other: () => true,
+  };
+  const cpuBefore = readCpu(cpuGroups);
   const started = performance.now();
   const applied = await replayInto(store, db, 'certm3', { batchSize: 1_000 });
   const seconds = (performance.now() - started) / 1000;
-  const catchUp = { events: applied, seconds: round(seconds), eventsPerSecond: round(applied / seconds, 0) };
+  const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), applied / 1_000, cpus().length);
+  const catchUp = {
+    events: applied,
+    seconds: round(seconds),
+    eventsPerSecond: round(applied / seconds, 0),
+    machineBusy: cpu.machineBusy,
+    cpuMsPer1000Events: cpu.msPerOperation,
+  };
 
   // Replay: the audit export over the same 200k events, and state-at on a 10,000-event stream.
   log('exporting the log');
