@@ -8,7 +8,13 @@ import {
   serializePosition,
 } from '@certm3/event-store';
 import { Certm3ReadModel } from '../read-model/certm3-tables';
-import { applyEventsInTransaction, readCheckpoint, UnknownEventPolicy } from '../runner/apply-events';
+import {
+  applyPlannedBatchInTransaction,
+  PlannedBatch,
+  planBatch,
+  readCheckpoint,
+  UnknownEventPolicy,
+} from '../runner/apply-events';
 
 /**
  * Replays the log into the tables of `schema` (not the live one), from that schema's own checkpoint up to
@@ -32,21 +38,21 @@ export async function replayInto(
   const checkpoint = await readCheckpoint(db, schema);
   let batch: RecordedEvent[] = [];
   let applied = 0;
-  const apply = async (events: RecordedEvent[]) => {
-    const applyIn = (trx: Kysely<Certm3ReadModel>) =>
-      applyEventsInTransaction(trx, schema, events, options.unknownEventPolicy ?? 'halt');
+  const apply = async (planned: PlannedBatch) => {
+    const applyIn = (trx: Kysely<Certm3ReadModel>) => applyPlannedBatchInTransaction(trx, planned);
     // Within a caller's transaction (the swap), apply there; otherwise one transaction per batch.
     const result = options.inTransaction ? await applyIn(db) : await db.transaction().execute(applyIn);
     applied += result.applied;
   };
-  // One batch is written while the next is read: the two use different databases' connections.
+  // One batch is written while the next is read and planned: PostgreSQL runs one batch's statements while
+  // this process builds the next one's.
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
-    const events = batch;
+    const planned = planBatch(db, schema, batch, options.unknownEventPolicy ?? 'halt');
     batch = [];
     await writing;
-    writing = apply(events);
+    writing = apply(planned);
     writing.catch(() => undefined); // awaited (and thrown) before the next batch or at the end
   };
   for await (const event of store.readAll({ from: checkpoint ? parsePosition(checkpoint) : 'start' })) {

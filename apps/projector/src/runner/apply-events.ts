@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Kysely, sql } from 'kysely';
-import { escapeIdentifier, escapeLiteral } from 'pg';
-import { comparePositions, parsePosition, RecordedEvent, serializePosition } from '@certm3/event-store';
+import { CompiledQuery, Kysely, sql } from 'kysely';
+import { escapeIdentifier } from 'pg';
+import {
+  comparePositions,
+  GlobalPosition,
+  parsePosition,
+  RecordedEvent,
+  serializePosition,
+} from '@certm3/event-store';
 import { COLUMN_TYPES, planCertm3Event, runSteps, Step } from '../read-model/certm3-projection';
 import { Certm3ReadModel, LIVE_SCHEMA, PROJECTION_NAME } from '../read-model/certm3-tables';
 
@@ -28,6 +34,57 @@ export interface BatchResult {
 }
 
 /**
+ * A batch's statements, built before its transaction: a rebuild plans the next batch while the one before
+ * it is being written. Planning is pure (nothing runs), so a plan is only a proposal: the transaction that
+ * applies it checks that the checkpoint it finds is still before the batch, and plans again if not.
+ */
+export interface PlannedBatch {
+  readonly schema: string;
+  readonly events: readonly RecordedEvent[];
+  readonly policy: UnknownEventPolicy;
+  /** The events to apply, after the checkpoint the plan assumed, with their statements. */
+  readonly planned: readonly { event: RecordedEvent; steps: Step[]; skipped?: string }[];
+  /** The DO block running every statement merged, when there are several (see runPlanned). */
+  readonly merged?: string;
+  /** Why an event cannot be applied; thrown when the batch is applied, so earlier batches still commit. */
+  readonly failure?: EventApplyError;
+}
+
+export function planBatch(
+  db: Kysely<Certm3ReadModel>,
+  schema: string,
+  events: readonly RecordedEvent[],
+  policy: UnknownEventPolicy,
+  after?: GlobalPosition,
+): PlannedBatch {
+  const scoped = db.withSchema(schema);
+  const planned: { event: RecordedEvent; steps: Step[]; skipped?: string }[] = [];
+  let checkpoint = after;
+  for (const event of events) {
+    if (checkpoint && comparePositions(event.position, checkpoint) <= 0) continue;
+    let plan;
+    try {
+      plan = planCertm3Event(scoped, event);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { schema, events, policy, planned, failure: new EventApplyError(event, reason) };
+    }
+    if (plan.outcome === 'unknown-type' && policy === 'halt') {
+      const reason = `unknown event type "${event.type}" (policy: halt until upgraded or skipped)`;
+      return { schema, events, policy, planned, failure: new EventApplyError(event, reason) };
+    }
+    planned.push({
+      event,
+      steps: plan.steps,
+      skipped: plan.outcome === 'unknown-type' ? 'unknown event type (policy: skip)' : undefined,
+    });
+    checkpoint = event.position;
+  }
+  const steps = planned.flatMap((entry) => entry.steps);
+  return { schema, events, policy, planned, merged: steps.length > 1 ? doBlock(schema, steps) : undefined };
+}
+
+/**
  * Applies `events` to the tables of `schema` and moves the checkpoint, in the caller's transaction: rows and
  * checkpoint commit together or not at all. Events at or before the stored checkpoint are skipped, so a
  * batch replayed after a crash, or overlapping a rebuild's swap, applies nothing twice.
@@ -38,6 +95,15 @@ export async function applyEventsInTransaction(
   events: readonly RecordedEvent[],
   unknownEventPolicy: UnknownEventPolicy,
 ): Promise<BatchResult> {
+  return applyPlannedBatchInTransaction(trx, planBatch(trx, schema, events, unknownEventPolicy));
+}
+
+/** As applyEventsInTransaction, for a batch planned beforehand (planned again if the checkpoint moved). */
+export async function applyPlannedBatchInTransaction(
+  trx: Kysely<Certm3ReadModel>,
+  proposed: PlannedBatch,
+): Promise<BatchResult> {
+  const { schema } = proposed;
   if (schema === LIVE_SCHEMA)
     await sql`SELECT pg_advisory_xact_lock_shared(${SCHEMA_SWAP_LOCK.toString()}::bigint)`.execute(trx);
   const db = trx.withSchema(schema);
@@ -47,47 +113,32 @@ export async function applyEventsInTransaction(
     .where('projection', '=', PROJECTION_NAME)
     .forUpdate()
     .executeTakeFirst();
-  let checkpoint = stored?.position ? parsePosition(stored.position) : undefined;
+  const storedCheckpoint = stored?.position ? parsePosition(stored.position) : undefined;
+  const first = proposed.events[0];
+  // The plan assumed no event of the batch was applied yet; if one was, plan what is left.
+  const batch =
+    storedCheckpoint && first && comparePositions(first.position, storedCheckpoint) <= 0
+      ? planBatch(trx, schema, proposed.events, proposed.policy, storedCheckpoint)
+      : proposed;
+  if (batch.failure) throw batch.failure;
   const now = new Date().toISOString();
-
-  // Plan every event first (pure), then run the statements: all in one round trip when there are several.
-  const planned: { event: RecordedEvent; steps: Step[] }[] = [];
-  for (const event of events) {
-    if (checkpoint && comparePositions(event.position, checkpoint) <= 0) continue;
-    let plan;
-    try {
-      plan = planCertm3Event(db, event);
-    } catch (error) {
-      throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
-    }
-    if (plan.outcome === 'unknown-type') {
-      if (unknownEventPolicy === 'halt') {
-        throw new EventApplyError(
-          event,
-          `unknown event type "${event.type}" (policy: halt until upgraded or skipped)`,
-        );
-      }
-      await recordSkipped(db, event, `unknown event type (policy: skip)`, now);
-    }
-    planned.push({ event, steps: plan.steps });
-    checkpoint = event.position;
-  }
-  await runPlanned(trx, db, schema, planned);
-  const applied = planned.length;
-  if (applied > 0 && checkpoint) {
-    const position = serializePosition(checkpoint);
-    const total = BigInt(stored?.events_applied ?? '0') + BigInt(applied);
-    await db
-      .insertInto('projector_checkpoint')
-      .values({ projection: PROJECTION_NAME, position, events_applied: total.toString(), updated_at: now })
-      .onConflict((conflict) =>
-        conflict
-          .column('projection')
-          .doUpdateSet({ position, events_applied: total.toString(), updated_at: now }),
-      )
-      .execute();
-  }
-  return { applied, checkpoint: checkpoint ? serializePosition(checkpoint) : (stored?.position ?? null) };
+  for (const { event, skipped } of batch.planned) if (skipped) await recordSkipped(db, event, skipped, now);
+  const applied = batch.planned.length;
+  const last = batch.planned[applied - 1]?.event.position;
+  const position = last ? serializePosition(last) : undefined;
+  const total = (BigInt(stored?.events_applied ?? '0') + BigInt(applied)).toString();
+  // The checkpoint moves in the same transaction as the rows, after them.
+  const moveCheckpoint = position
+    ? db
+        .insertInto('projector_checkpoint')
+        .values({ projection: PROJECTION_NAME, position, events_applied: total, updated_at: now })
+        .onConflict((conflict) =>
+          conflict.column('projection').doUpdateSet({ position, events_applied: total, updated_at: now }),
+        )
+        .compile()
+    : undefined;
+  await runPlanned(trx, db, batch, moveCheckpoint);
+  return { applied, checkpoint: position ?? stored?.position ?? null };
 }
 
 /** Records an event the operator skipped (or an unknown one skipped by policy) and moves past it. */
@@ -148,36 +199,41 @@ export async function readCheckpoint(db: Kysely<Certm3ReadModel>, schema: string
 async function runPlanned(
   trx: Kysely<Certm3ReadModel>,
   db: Kysely<Certm3ReadModel>,
-  schema: string,
-  planned: readonly { event: RecordedEvent; steps: Step[] }[],
+  batch: PlannedBatch,
+  moveCheckpoint: CompiledQuery | undefined,
 ): Promise<void> {
   const runOneByOne = async () => {
-    for (const { event, steps } of planned) {
+    for (const { event, steps } of batch.planned) {
       try {
         await runSteps(db, steps);
       } catch (error) {
         throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
       }
     }
+    if (moveCheckpoint) await trx.executeQuery(moveCheckpoint);
   };
-  const statementCount = planned.reduce((sum, { steps }) => sum + steps.length, 0);
-  if (statementCount <= 1) return runOneByOne();
-
-  const body = mergedStatements(
-    schema,
-    planned.flatMap(({ steps }) => steps),
-  ).join('\n  ');
-  let tag = '';
-  do tag = `$certm3_${randomBytes(6).toString('hex')}$`;
-  while (body.includes(tag));
-  await sql`SAVEPOINT certm3_batch`.execute(trx);
+  if (!batch.merged) return runOneByOne();
+  // One round trip: a simple query runs several statements and stops at the first that fails, which the
+  // savepoint then undoes whole.
+  const checkpointStatement = moveCheckpoint
+    ? `${inlineParameters(moveCheckpoint.sql, moveCheckpoint.parameters)};`
+    : '';
   try {
-    await sql.raw(`DO ${tag} DECLARE affected bigint; BEGIN\n  ${body}\nEND ${tag}`).execute(trx);
-    await sql`RELEASE SAVEPOINT certm3_batch`.execute(trx);
+    await sql
+      .raw(`SAVEPOINT certm3_batch; ${batch.merged}; ${checkpointStatement} RELEASE SAVEPOINT certm3_batch;`)
+      .execute(trx);
   } catch {
     await sql`ROLLBACK TO SAVEPOINT certm3_batch`.execute(trx);
     await runOneByOne();
   }
+}
+
+function doBlock(schema: string, steps: readonly Step[]): string {
+  const body = mergedStatements(schema, steps).join('\n  ');
+  let tag = '';
+  do tag = `$certm3_${randomBytes(6).toString('hex')}$`;
+  while (body.includes(tag));
+  return `DO ${tag} DECLARE affected bigint; BEGIN\n  ${body}\nEND ${tag}`;
 }
 
 /** The batch's steps as PL/pgSQL statements, merged by shape within layers (see runPlanned). */
@@ -209,7 +265,9 @@ export function mergedStatements(schema: string, steps: readonly Step[]): string
       const shape = change
         ? `${change.table} ${change.kind} ${change.key ?? ''} ${Object.keys(change.values).sort().join(',')}`
         : `single ${shapes.size}`;
-      shapes.set(shape, [...(shapes.get(shape) ?? []), step]);
+      const sameShape = shapes.get(shape);
+      if (sameShape) sameShape.push(step);
+      else shapes.set(shape, [step]);
     }
     for (const group of shapes.values()) {
       statements.push(group.length === 1 || !group[0].change ? single(group[0]) : merged(schema, group));
@@ -227,7 +285,7 @@ function merged(schema: string, group: readonly Step[]): string {
   const { table, kind, key, values } = group[0].change!;
   const types = COLUMN_TYPES[table];
   const columns = Object.keys(values);
-  const rows = escapeLiteral(JSON.stringify(group.map((step) => step.change!.values)));
+  const rows = quoteLiteral(JSON.stringify(group.map((step) => step.change!.values)));
   const recordset = `jsonb_to_recordset(${rows}::jsonb) AS r(${columns
     .map((column) => `${escapeIdentifier(column)} ${types[column]}`)
     .join(', ')})`;
@@ -257,6 +315,17 @@ function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'string') return escapeLiteral(value);
-  return escapeLiteral(JSON.stringify(value));
+  if (typeof value === 'string') return quoteLiteral(value);
+  return quoteLiteral(JSON.stringify(value));
+}
+
+/**
+ * A string as an SQL literal, as pg's escapeLiteral writes it (quotes doubled; with a backslash, an E''
+ * literal with backslashes doubled, right whatever standard_conforming_strings says), but with the
+ * engine's regular expressions: pg's loop appends one character at a time, which on a batch's merged rows
+ * (hundreds of kilobytes) cost more than the rest of planning.
+ */
+export function quoteLiteral(text: string): string {
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }

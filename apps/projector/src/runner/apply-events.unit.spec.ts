@@ -3,7 +3,8 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
 import { RecordedEvent } from '@certm3/event-store';
 import { planCertm3Event } from '../read-model/certm3-projection';
 import { Certm3ReadModel } from '../read-model/certm3-tables';
-import { mergedStatements } from './apply-events';
+import { escapeLiteral } from 'pg';
+import { mergedStatements, quoteLiteral } from './apply-events';
 
 /** Compiles only: merging is decided from the plans, before anything reaches a database. */
 const db = new Kysely<Certm3ReadModel>({
@@ -83,5 +84,19 @@ describe('merging a batch of projection statements', () => {
     expect(statements).toHaveLength(3);
     expect(statements[1]).toContain("'first'");
     expect(statements[2]).toContain("'second'");
+  });
+});
+
+describe('quoteLiteral', () => {
+  it("writes every string exactly as pg's escapeLiteral does", () => {
+    const alphabet = ["'", '\\', '"', '$', 'a', 'é', '😀', '\n', ' ', 'E', '0'];
+    const strings = ['', "'", '\\', "O'Brien", 'C:\\path\\', "\\'", "''\\\\''", '{"a":"b\\"c"}'];
+    for (let index = 0; index < 2_000; index++) {
+      const length = index % 12;
+      strings.push(
+        Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(''),
+      );
+    }
+    for (const text of strings) expect(quoteLiteral(text)).toBe(escapeLiteral(text));
   });
 });
