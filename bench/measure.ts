@@ -70,15 +70,14 @@ export function ratio(numerator: number, denominator: number): number {
 export interface CpuReading {
   readonly atMs: number;
   readonly machineBusyMs: number;
-  readonly byGroupMs: Readonly<Record<string, number>>;
+  /** Per process: its group and the CPU it has used so far. */
+  readonly processes: ReadonlyMap<number, { readonly group: string; readonly cpuMs: number }>;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture certm3 runs on
 
 export function readCpu(groups: Record<string, (pid: number, name: string) => boolean>): CpuReading {
-  const byGroupMs: Record<string, number> = Object.fromEntries(
-    Object.keys(groups).map((group) => [group, 0]),
-  );
+  const processes = new Map<number, { group: string; cpuMs: number }>();
   let machineBusyMs = 0;
   try {
     // /proc/stat's first line: user nice system idle iowait irq softirq steal … in ticks, over all cores.
@@ -98,30 +97,34 @@ export function readCpu(groups: Record<string, (pid: number, name: string) => bo
       const fields = stat.slice(nameEnd + 2).split(' ');
       // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; they cover every thread.
       const cpuMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-      const group = Object.keys(groups).find((candidate) => groups[candidate](Number(entry), name));
-      if (group) byGroupMs[group] += cpuMs;
+      const pid = Number(entry);
+      const group = Object.keys(groups).find((candidate) => groups[candidate](pid, name));
+      if (group) processes.set(pid, { group, cpuMs });
     }
   } catch {
     // not Linux: no reading
   }
-  return { atMs: performance.now(), machineBusyMs, byGroupMs };
+  return { atMs: performance.now(), machineBusyMs, processes };
 }
 
-/** CPU per operation of each group between two readings, and how busy the machine's cores were. */
+/**
+ * CPU per operation of each group between two readings, and how busy the machine's cores were. Counted per
+ * process alive at the second reading (a process that ended in between is left out, never subtracted).
+ */
 export function cpuBetween(
   before: CpuReading,
   after: CpuReading,
   operations: number,
   cores: number,
 ): { machineBusy: number; msPerOperation: Record<string, number> } {
+  const byGroupMs: Record<string, number> = {};
+  for (const [pid, { group, cpuMs }] of after.processes)
+    byGroupMs[group] = (byGroupMs[group] ?? 0) + cpuMs - (before.processes.get(pid)?.cpuMs ?? 0);
   const elapsedMs = after.atMs - before.atMs;
   return {
     machineBusy: round((after.machineBusyMs - before.machineBusyMs) / (elapsedMs * cores), 2),
     msPerOperation: Object.fromEntries(
-      Object.keys(after.byGroupMs).map((group) => [
-        group,
-        round((after.byGroupMs[group] - (before.byGroupMs[group] ?? 0)) / operations, 3),
-      ]),
+      Object.entries(byGroupMs).map(([group, cpuMs]) => [group, round(cpuMs / operations, 3)]),
     ),
   };
 }
