@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { exportLog, history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
-import { createEventStore, EventStore } from '@certm3/event-store';
+import { createEventStore, EventStore, ReadAllUnsettledError } from '@certm3/event-store';
 
 const USAGE = `certm3 audit: read the event log itself, not the read tables.
 
@@ -13,7 +13,10 @@ const USAGE = `certm3 audit: read the event log itself, not the read tables.
 
 kinds: ${Object.keys(ENTITY_KINDS).join(', ')} (a group's id is its name)
 The event store is EVENT_STORE_URL's (default: the local PostgreSQL certm3_events).
-Exit codes: 0 ok, 1 verify found a broken link, 2 bad usage or failure. Secrets are always redacted.`;
+Exit codes: 0 ok, 1 verify found a broken link, 2 bad usage or failure, 3 export stopped short of the
+log's end (a transaction older than the export stayed open longer than AUDIT_SETTLE_MS, default 5000):
+what it wrote is a correct prefix; export again once that transaction has ended. Secrets are always
+redacted.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
 
   let store: EventStore | undefined;
   try {
-    store = await createEventStore({ url: process.env.EVENT_STORE_URL });
+    store = await createEventStore({ url: process.env.EVENT_STORE_URL, readAllSettleMs: settleMs() });
     switch (verb) {
       case 'history': {
         const entries = await history(store, kind as keyof typeof ENTITY_KINDS, id);
@@ -73,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'export': {
         const started = Date.now();
+        let examinedSoFar = 0;
         const result = await exportLog(
           store,
           {
@@ -83,9 +87,20 @@ async function main(argv: string[]): Promise<number> {
           async (line) => {
             if (!process.stdout.write(line)) await once(process.stdout, 'drain');
           },
-          (exported, examined) =>
-            process.stderr.write(`export: ${examined} events examined, ${exported} exported\n`),
-        );
+          (exported, examined) => {
+            examinedSoFar = examined;
+            process.stderr.write(`export: ${examined} events examined, ${exported} exported\n`);
+          },
+        ).catch((error: unknown) => {
+          if (!(error instanceof ReadAllUnsettledError)) throw error;
+          process.stderr.write(
+            `export: INCOMPLETE (after at least ${examinedSoFar} events): ${error.message}. ` +
+              'The lines written are a correct prefix of the log; export again once that transaction has ended ' +
+              '(pg_stat_activity shows it).\n',
+          );
+          return undefined;
+        });
+        if (!result) return 3;
         const seconds = (Date.now() - started) / 1000;
         process.stderr.write(
           `export: done, ${result.exported} of ${result.examined} events in ${seconds.toFixed(1)} s` +
@@ -97,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'verify': {
-        const report = await verifyLog(store.readAll(), (checked) =>
+        const report = await verifyLog(store.readAll({ whenUnsettled: 'fail' }), (checked) =>
           process.stderr.write(`verify: ${checked} events checked\n`),
         );
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -114,5 +129,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** AUDIT_SETTLE_MS: how long export and verify wait at the log's end for transactions older than them. */
+function settleMs(): number | undefined {
+  const text = process.env.AUDIT_SETTLE_MS;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,7}$/.test(text) || Number(text) > 3_600_000)
+    throw new UsageError(
+      `AUDIT_SETTLE_MS must be a whole number of milliseconds up to 3600000, not "${text}"`,
+    );
+  return Number(text);
+}
 
 main(process.argv.slice(2)).then((code) => process.exit(code));

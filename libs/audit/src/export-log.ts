@@ -20,7 +20,9 @@ export async function exportLog(
   let exported = 0;
   let examined = 0;
   const types = options.types && options.types.length > 0 ? new Set(options.types) : undefined;
-  for await (const event of store.readAll()) {
+  // A prefix must never pass for the whole log: if a long-open transaction keeps the end uncertain, the
+  // export fails after writing what is certain (ReadAllUnsettledError), instead of ending quietly short.
+  for await (const event of store.readAll({ whenUnsettled: 'fail' })) {
     examined++;
     if (onProgress && examined % 10_000 === 0) onProgress(exported, examined);
     const occurredAt =

@@ -17,13 +17,19 @@ export interface CreateEventStoreOptions {
   /** EVENT_STORE_URL; the local PostgreSQL database `certm3_events` when unset. */
   readonly url?: string;
   readonly poolSize?: number;
+  /** PostgreSQL: how long a forwards readAll waits for transactions older than it (see ReadAllOptions). */
+  readonly readAllSettleMs?: number;
 }
 
 export async function createEventStore(options: CreateEventStoreOptions = {}): Promise<EventStore> {
   const url = options.url || DEFAULT_EVENT_STORE_URL;
   switch (eventStoreKindOf(url)) {
     case 'postgres':
-      return PostgresEventStore.connect({ url, poolSize: options.poolSize });
+      return PostgresEventStore.connect({
+        url,
+        poolSize: options.poolSize,
+        readAllSettleMs: options.readAllSettleMs,
+      });
     case 'eventstoredb':
       return EsdbEventStore.connect({ url });
     default:

@@ -1,4 +1,4 @@
-import { describeExpectedRevision, ExpectedRevision } from './port';
+import { describeExpectedRevision, ExpectedRevision, GlobalPosition, serializePosition } from './port';
 
 /** Base class of every error the port throws; adapters map their drivers' errors onto these. */
 export abstract class EventStoreError extends Error {
@@ -56,4 +56,25 @@ export class EventStoreUnavailableError extends EventStoreError {
 /** The caller asked for something the port does not allow (empty append, malformed id, …). */
 export class InvalidAppendError extends EventStoreError {
   readonly code = 'INVALID_APPEND';
+}
+
+/**
+ * A forwards readAll asked to fail rather than stop short (`whenUnsettled: 'fail'`) could not settle: a
+ * transaction older than the read was still open when its wait ran out, and events that transaction
+ * commits would take positions before the end of what the read had returned. Everything delivered up to
+ * `deliveredThrough` is a correct prefix of the log; the log past it was not read.
+ */
+export class ReadAllUnsettledError extends EventStoreError {
+  readonly code = 'READ_ALL_UNSETTLED';
+  constructor(
+    readonly deliveredThrough: GlobalPosition | undefined,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `the read stopped short of the log's end: a transaction that began before it was still open after ${waitedMs} ms, ` +
+        `and events it commits would sort before later ones; what was read is complete only up to ${
+          deliveredThrough ? serializePosition(deliveredThrough) : 'the start'
+        }`,
+    );
+  }
 }

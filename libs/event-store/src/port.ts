@@ -70,6 +70,13 @@ export interface ReadAllOptions {
    * `false` returns at once what is already certain, for callers that poll (lag gauges).
    */
   readonly settle?: boolean;
+  /**
+   * When that wait runs out (a transaction older than the read is still open): 'prefix' (default) ends the
+   * read with what is certain, which a caller that reads on later (a rebuild, then the live projector)
+   * loses nothing by; 'fail' throws ReadAllUnsettledError after it, for a caller that must not present a
+   * prefix as the whole log (the audit export). Stores that never wait (EventStoreDB) never throw it.
+   */
+  readonly whenUnsettled?: 'prefix' | 'fail';
 }
 
 export interface SubscribeToAllOptions {

@@ -3,7 +3,7 @@ import { Msg, NatsConnection, Subscription } from 'nats';
 import { history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
 import { EVENT_STORE, NATS_CONNECTION } from '@certm3/app-runtime';
 import { AUDIT_QUERIES, auditSubjectWildcard, MAX_COMMAND_BYTES } from '@certm3/contracts';
-import { EventStore, EventStoreUnavailableError } from '@certm3/event-store';
+import { EventStore, EventStoreUnavailableError, ReadAllUnsettledError } from '@certm3/event-store';
 import { failure } from '../execution/command-executor';
 import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transport/nats-command-listener';
 
@@ -45,6 +45,9 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       if (error instanceof EventStoreUnavailableError)
         reply = failure('UNAVAILABLE', 'the event store is unavailable', []);
+      else if (error instanceof ReadAllUnsettledError)
+        // Retryable: a transaction older than the query kept the log's end uncertain.
+        reply = failure('UNAVAILABLE', error.message, []);
       else {
         this.logger.error({
           message: 'audit query failed',
@@ -72,7 +75,8 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
     } catch {
       return failure('MALFORMED_MESSAGE', 'the body must be a JSON object', [{ field: 'body' }]);
     }
-    if (query === 'verify') return { ok: true, data: await verifyLog(this.store.readAll()) };
+    if (query === 'verify')
+      return { ok: true, data: await verifyLog(this.store.readAll({ whenUnsettled: 'fail' })) };
 
     const problems = [];
     const { kind, id, at } = body;

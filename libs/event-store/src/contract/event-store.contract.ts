@@ -411,6 +411,8 @@ export function describeEventStoreContract(
         const forwards = await ourEvents(prefix);
         expect(forwards.map((e) => e.id)).toEqual(ids);
         assertStrictlyIncreasing(forwards);
+        // Nothing older is open: a read that must not stop short reads the same.
+        expect((await ourEvents(prefix, { whenUnsettled: 'fail' })).map((e) => e.id)).toEqual(ids);
         const backwards = await ourEvents(prefix, { direction: 'backwards' });
         expect(backwards.map((e) => e.id)).toEqual([...ids].reverse());
       });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { OlderTransaction } from '@certm3/test-support/older-transaction';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { collect } from '../port';
+import { ReadAllUnsettledError } from '../errors';
+import { collect, RecordedEvent, serializePosition } from '../port';
 import { PostgresEventStore } from './postgres-event-store';
 
 /**
@@ -13,23 +14,21 @@ import { PostgresEventStore } from './postgres-event-store';
 describe('PostgreSQL event store: readAll while an older transaction is still open', () => {
   let database: ScratchDatabase;
   let store: PostgresEventStore;
-  let holder: Client;
+  let holder: OlderTransaction;
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_es_settle');
     store = await PostgresEventStore.connect({ url: database.url });
-    holder = new Client({ connectionString: database.url });
-    await holder.connect();
+    holder = await OlderTransaction.connect(database.url);
   });
   afterAll(async () => {
-    await holder.end();
+    await holder.close();
     await store.close();
     await database.drop();
   });
 
   it('returns events committed before it began once the older transaction ends; settle:false does not wait', async () => {
-    await holder.query('BEGIN');
-    await holder.query('SELECT pg_current_xact_id()');
+    await holder.begin();
     const stream = `committed-${randomUUID()}`;
     await store.append(stream, [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }], {
       expectedRevision: 'no_stream',
@@ -40,7 +39,46 @@ describe('PostgreSQL event store: readAll while an older transaction is still op
 
     const reading = collect(store.readAll());
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await holder.query('COMMIT');
+    await holder.commit();
     expect(ours(await reading)).toHaveLength(1);
+  });
+
+  // Regression: past its wait, readAll ended with the certain prefix without a word, so an export taken
+  // while a long transaction was open looked complete and was not.
+  it('says so, when asked, if the older transaction outlasts the wait; by default it ends with the certain prefix', async () => {
+    const impatient = await PostgresEventStore.connect({ url: database.url, readAllSettleMs: 200 });
+    try {
+      const before = `before-${randomUUID()}`;
+      await impatient.append(before, [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }], {
+        expectedRevision: 'no_stream',
+      });
+      await holder.begin();
+      await impatient.append(
+        `after-${randomUUID()}`,
+        [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }],
+        {
+          expectedRevision: 'no_stream',
+        },
+      );
+
+      const prefix = await collect(impatient.readAll());
+      expect(prefix.some((event) => event.streamId === before)).toBe(true);
+
+      const delivered: RecordedEvent[] = [];
+      let failure: unknown;
+      try {
+        for await (const event of impatient.readAll({ whenUnsettled: 'fail' })) delivered.push(event);
+      } catch (error) {
+        failure = error;
+      }
+      expect(failure).toBeInstanceOf(ReadAllUnsettledError);
+      expect(delivered).toEqual(prefix);
+      const last = delivered[delivered.length - 1].position;
+      expect((failure as ReadAllUnsettledError).deliveredThrough).toEqual(last);
+      expect((failure as Error).message).toContain(`complete only up to ${serializePosition(last)}`);
+    } finally {
+      await holder.commit();
+      await impatient.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   EventStoreError,
   EventStoreUnavailableError,
   InvalidAppendError,
+  ReadAllUnsettledError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../errors';
@@ -402,8 +403,16 @@ export class PostgresEventStore implements EventStore {
       remaining -= rows.length;
       if (rows.length > 0) after = toRecordedEvent(rows[rows.length - 1]).position;
       if (rows.length === limit) continue;
-      if (!forwards || Date.now() >= settleUntil || (await this.snapshotBound('xmin')) >= committedBefore)
+      if (!forwards || options.settle === false) return;
+      if ((await this.snapshotBound('xmin')) >= committedBefore) return;
+      if (Date.now() >= settleUntil) {
+        if (options.whenUnsettled === 'fail')
+          throw new ReadAllUnsettledError(
+            after && after.commit > START_POSITION.commit ? after : undefined,
+            this.readAllSettleMs,
+          );
         return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
