@@ -120,8 +120,11 @@ export class CommitAnnouncer {
         const started = performance.now();
         await this.notify().catch(() => undefined);
         // Commits during the rest of the interval wait for its end, and then share one notification.
-        const wait = this.minIntervalMs - (performance.now() - started);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Timers count whole milliseconds from the loop's cached clock and can fire up to one early: wait
+        // again until the interval has really passed.
+        let wait: number;
+        while ((wait = this.minIntervalMs - (performance.now() - started)) > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
       } while (this.again);
       this.inFlight = undefined;
     })();
