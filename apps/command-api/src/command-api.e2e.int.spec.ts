@@ -429,6 +429,7 @@ describe.each(STORES)('command API over NATS on %s', (_storeName, openStore) => 
       ['an unknown field', 'CreateGroup', { name: 'x', colour: 'red' }, {}, 'VALIDATION_FAILED'],
       ['a wrong type', 'CreateGroup', { name: 42 }, {}, 'VALIDATION_FAILED'],
       ['a NUL character in a string', 'CreateGroup', { name: 'a\u0000b' }, {}, 'VALIDATION_FAILED'],
+      ['an unpaired surrogate in a string', 'CreateGroup', { name: 'a\ud800b' }, {}, 'VALIDATION_FAILED'],
       ['a missing field', 'RevokeCertificate', { certificateId: randomUUID() }, {}, 'VALIDATION_FAILED'],
       [
         'a short password',

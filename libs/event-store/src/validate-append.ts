@@ -16,6 +16,8 @@ export function validateAppend(
   if (typeof streamId !== 'string' || streamId.length === 0) {
     throw new InvalidAppendError('a stream id must be a non-empty string');
   }
+  if (streamId.includes('\u0000'))
+    throw new InvalidAppendError(`a stream id must not contain the NUL character`);
   if (streamId.startsWith('$')) {
     throw new InvalidAppendError(`stream ids starting with "$" are reserved for the store: ${streamId}`);
   }
@@ -27,7 +29,54 @@ export function validateAppend(
     if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
       throw new InvalidAppendError(`event type must be a non-empty string not starting with "$"`);
     }
+    // PostgreSQL cannot store such text in text or jsonb, and every read model is PostgreSQL: an event
+    // holding it could be written to EventStoreDB and then never projected. Both adapters refuse it.
+    const found =
+      unstorableIn(event.type, 'type') ??
+      unstorableIn(event.data, 'data') ??
+      unstorableIn(event.metadata, 'metadata');
+    if (found)
+      throw new InvalidAppendError(
+        `event ${event.id}: ${found.path} contains ${found.problem}, which cannot be stored`,
+      );
   }
+}
+
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL (text, jsonb) cannot store this string, if it cannot: the NUL character, or half of a
+ * UTF-16 surrogate pair (which JSON can spell as "\ud800" but is not Unicode text). One rule for the port
+ * and for whatever refuses input before it reaches the port.
+ */
+export function unstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'the NUL character';
+  if (UNPAIRED_SURROGATE.test(text)) return 'an unpaired UTF-16 surrogate';
+  return undefined;
+}
+
+/** The first string or key in a JSON value that cannot be stored, with its path. */
+export function unstorableIn(value: unknown, path: string): { path: string; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = unstorableText(value);
+    return problem ? { path, problem } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = unstorableIn(value[index], `${path}[${index}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      const problem = unstorableText(key);
+      if (problem) return { path: `${path} (a key)`, problem };
+      const found = unstorableIn(inner, path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 export function validateStreamAppends(

@@ -11,6 +11,7 @@ import {
   MAX_COMMAND_BYTES,
 } from '@certm3/contracts';
 import { ERROR_CODES } from '@certm3/domain';
+import { unstorableText } from '@certm3/event-store';
 import { COMMAND_REGISTRY } from '../commands/certm3-commands';
 import { CommandContext } from '../execution/command-context';
 import { failure } from '../execution/command-executor';
@@ -96,15 +97,18 @@ export async function parseCommandMessage(
     );
   }
 
-  // PostgreSQL cannot store the NUL character in text or jsonb; refused here, with the fields that hold it,
-  // rather than as an internal error when the events are written.
-  const withNul = fieldsHoldingNul(json);
-  if (withNul.length > 0) {
+  // PostgreSQL cannot store the NUL character or an unpaired surrogate in text or jsonb (nor will the event
+  // store take them): refused here, naming the fields that hold them, rather than when events are written.
+  const unstorable = fieldsWithUnstorableText(json);
+  if (unstorable.length > 0) {
     return reject(
       failure(
         'VALIDATION_FAILED',
         ERROR_CODES.VALIDATION_FAILED,
-        withNul.map((field) => ({ field, problems: [`${field} must not contain the NUL character`] })),
+        unstorable.map(({ field, problem }) => ({
+          field,
+          problems: [`${field} must not contain ${problem}`],
+        })),
       ),
     );
   }
@@ -134,12 +138,16 @@ export async function parseCommandMessage(
   };
 }
 
-function fieldsHoldingNul(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path || 'body'] : [];
+function fieldsWithUnstorableText(value: unknown, path = ''): { field: string; problem: string }[] {
+  if (typeof value === 'string') {
+    const problem = unstorableText(value);
+    return problem ? [{ field: path || 'body', problem }] : [];
+  }
   if (typeof value !== 'object' || value === null) return [];
   return Object.entries(value).flatMap(([key, inner]) => {
     const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    return key.includes('\u0000') ? [field] : fieldsHoldingNul(inner, field);
+    const problem = unstorableText(key);
+    return problem ? [{ field, problem }] : fieldsWithUnstorableText(inner, field);
   });
 }
 

@@ -605,6 +605,36 @@ export function describeEventStoreContract(
           store.append(stream('reserved-type'), [event('$metadata')], { expectedRevision: 'any' }),
         ).rejects.toBeInstanceOf(InvalidAppendError);
       });
+
+      // PostgreSQL refused such text as a driver error (and one such append failed those batched with it);
+      // EventStoreDB took it, and the PostgreSQL read models could then never project the event.
+      it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) anywhere in an event, naming where', async () => {
+        const id = stream('nul');
+        const cases: [Partial<EventToAppend>, string][] = [
+          [{ data: { note: 'a\u0000b' } }, 'data.note'],
+          [{ data: { list: ['ok', { deep: '\u0000' }] } }, 'data.list[1].deep'],
+          [{ data: { 'k\u0000': 1 } }, 'data (a key)'],
+          [{ metadata: { actorId: '\u0000' } }, 'metadata.actorId'],
+          [{ type: 'Bad\u0000Type' }, 'type'],
+          [{ data: { note: 'half \ud83d of an emoji' } }, 'data.note'],
+          [{ data: { note: '\udc00' } }, 'data.note'],
+        ];
+        for (const [change, where] of cases) {
+          const refused = store.append(id, [{ ...event(), ...change }], { expectedRevision: 'any' });
+          await expect(refused).rejects.toBeInstanceOf(InvalidAppendError);
+          await expect(refused).rejects.toThrow(`${where} contains`);
+        }
+        await expect(
+          store.append(`${id}-\u0000`, [event()], { expectedRevision: 'any' }),
+        ).rejects.toBeInstanceOf(InvalidAppendError);
+        await expect(collect(store.readStream(id))).rejects.toBeInstanceOf(StreamNotFoundError);
+        // A whole surrogate pair is Unicode text like any other.
+        await store.append(id, [{ ...event(), data: { note: 'emoji 😀' } }], {
+          expectedRevision: 'no_stream',
+        });
+        const [stored] = await collect(store.readStream(id));
+        expect(stored.data).toEqual({ note: 'emoji 😀' });
+      });
     });
   });
 }

@@ -227,9 +227,11 @@ describe('PostgreSQL event store: appends sharing a round trip', () => {
     await database.drop();
   });
 
-  it('fails only the append whose data PostgreSQL refuses, not the others batched with it', async () => {
-    // jsonb refuses the NUL character: this append's own problem, found only by the database.
-    const refused = { ...newEvent('Refused'), data: { text: 'nul \u0000 here' } };
+  it('fails only the append PostgreSQL refuses, not the others batched with it', async () => {
+    // An event id already recorded elsewhere: this append's own problem, found only by the database.
+    const recorded = newEvent('Recorded');
+    await store.append(`earlier-${randomUUID()}`, [recorded], { expectedRevision: 'no_stream' });
+    const refused = { ...newEvent('Refused'), id: recorded.id };
     const streams = Array.from({ length: 10 }, () => `batched-${randomUUID()}`);
     const outcomes = await Promise.allSettled(
       streams.map((streamId, index) =>
