@@ -16,8 +16,8 @@ export function validateAppend(
   if (typeof streamId !== 'string' || streamId.length === 0) {
     throw new InvalidAppendError('a stream id must be a non-empty string');
   }
-  if (streamId.includes('\u0000'))
-    throw new InvalidAppendError(`a stream id must not contain the NUL character`);
+  const streamIdProblem = unstorableText(streamId);
+  if (streamIdProblem) throw new InvalidAppendError(`a stream id must not contain ${streamIdProblem}`);
   if (streamId.startsWith('$')) {
     throw new InvalidAppendError(`stream ids starting with "$" are reserved for the store: ${streamId}`);
   }
@@ -56,7 +56,7 @@ export function unstorableText(text: string): string | undefined {
 }
 
 /** The first string or key in a JSON value that cannot be stored, with its path. */
-export function unstorableIn(value: unknown, path: string): { path: string; problem: string } | undefined {
+function unstorableIn(value: unknown, path: string): { path: string; problem: string } | undefined {
   if (typeof value === 'string') {
     const problem = unstorableText(value);
     return problem ? { path, problem } : undefined;

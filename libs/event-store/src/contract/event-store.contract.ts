@@ -624,9 +624,10 @@ export function describeEventStoreContract(
           await expect(refused).rejects.toBeInstanceOf(InvalidAppendError);
           await expect(refused).rejects.toThrow(`${where} contains`);
         }
-        await expect(
-          store.append(`${id}-\u0000`, [event()], { expectedRevision: 'any' }),
-        ).rejects.toBeInstanceOf(InvalidAppendError);
+        for (const badStreamId of [`${id}-\u0000`, `${id}-\ud800`])
+          await expect(
+            store.append(badStreamId, [event()], { expectedRevision: 'any' }),
+          ).rejects.toBeInstanceOf(InvalidAppendError);
         await expect(collect(store.readStream(id))).rejects.toBeInstanceOf(StreamNotFoundError);
         // A whole surrogate pair is Unicode text like any other.
         await store.append(id, [{ ...event(), data: { note: 'emoji 😀' } }], {
