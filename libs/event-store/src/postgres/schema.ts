@@ -32,13 +32,10 @@ const RAISE_ON_STALE_EXPECTATION = `IF ${staleExpectation('p_expected_revision',
         END IF;`;
 
 /**
- * The append function: checks the expected revision under the stream's row lock and inserts all events in
- * one statement. Version 1 notified listeners from inside the transaction, which serialises concurrent
- * commits on PostgreSQL's notification queue lock; version 2 leaves that to the appender, after commit.
+ * append_to_stream's signature and result, shared by every version: processes of an earlier release call
+ * it during a rolling upgrade, so it never changes.
  */
-function appendToStreamFunction({ notifyInside }: { notifyInside: boolean }): string {
-  return `
-CREATE OR REPLACE FUNCTION append_to_stream(
+const APPEND_TO_STREAM_SIGNATURE = `append_to_stream(
         p_stream_id text,
         p_expected_revision bigint,
         p_event_ids uuid[],
@@ -46,7 +43,16 @@ CREATE OR REPLACE FUNCTION append_to_stream(
         p_data jsonb[],
         p_metadata jsonb[]
       ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
-      LANGUAGE plpgsql AS $$
+      LANGUAGE plpgsql AS $$`;
+
+/**
+ * The append function: checks the expected revision under the stream's row lock and inserts all events in
+ * one statement. Version 1 notified listeners from inside the transaction, which serialises concurrent
+ * commits on PostgreSQL's notification queue lock; version 2 leaves that to the appender, after commit.
+ */
+function appendToStreamFunction({ notifyInside }: { notifyInside: boolean }): string {
+  return `
+CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
       DECLARE
         v_current bigint;
         v_count bigint := cardinality(p_event_ids);
@@ -204,15 +210,7 @@ const MIGRATIONS: readonly Migration[] = [
 
       -- The single-stream path, same signature and errors as before (a process of the previous release
       -- still running during a rolling upgrade keeps working); leaner than the general function.
-      CREATE OR REPLACE FUNCTION append_to_stream(
-        p_stream_id text,
-        p_expected_revision bigint,
-        p_event_ids uuid[],
-        p_event_types text[],
-        p_data jsonb[],
-        p_metadata jsonb[]
-      ) RETURNS TABLE (next_revision bigint, commit_position text, prepare_position bigint)
-      LANGUAGE plpgsql AS $$
+      CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
       DECLARE
         v_current bigint;
         v_last_position bigint;
