@@ -5,4 +5,4 @@ export { PostgresEventStore, PostgresEventStoreOptions } from './postgres/postgr
 export { EsdbEventStore, EsdbEventStoreOptions } from './esdb/esdb-event-store';
 export * from './event-ids';
 export * from './integrity';
-export { unstorableText } from './validate-append';
+export { findUnstorableText, UnstorableText } from './validate-append';

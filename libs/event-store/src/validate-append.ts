@@ -49,34 +49,55 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
  * UTF-16 surrogate pair (which JSON can spell as "\ud800" but is not Unicode text). One rule for the port
  * and for whatever refuses input before it reaches the port.
  */
-export function unstorableText(text: string): string | undefined {
+function unstorableText(text: string): string | undefined {
   if (text.includes('\u0000')) return 'the NUL character';
   if (UNPAIRED_SURROGATE.test(text)) return 'an unpaired UTF-16 surrogate';
   return undefined;
 }
 
-/** The first string or key in a JSON value that cannot be stored, with its path. */
-function unstorableIn(value: unknown, path: string): { path: string; problem: string } | undefined {
+/** Where a string or key that cannot be stored sits in a JSON value: `key` when it is a key of `path`. */
+export interface UnstorableText {
+  readonly path: string;
+  readonly key?: string;
+  readonly problem: string;
+}
+
+/**
+ * Calls `found` for each string or key of a JSON value that cannot be stored, in document order, until it
+ * returns true. Paths read `data.list[1].note`; `path` names the value itself ('' at a body's root).
+ */
+export function findUnstorableText(
+  value: unknown,
+  path: string,
+  found: (text: UnstorableText) => boolean | void,
+): boolean {
   if (typeof value === 'string') {
     const problem = unstorableText(value);
-    return problem ? { path, problem } : undefined;
+    return problem ? found({ path, problem }) === true : false;
   }
   if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const found = unstorableIn(value[index], `${path}[${index}]`);
-      if (found) return found;
-    }
-    return undefined;
+    for (let index = 0; index < value.length; index++)
+      if (findUnstorableText(value[index], `${path}[${index}]`, found)) return true;
+    return false;
   }
   if (value && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
       const problem = unstorableText(key);
-      if (problem) return { path: `${path} (a key)`, problem };
-      const found = unstorableIn(inner, path ? `${path}.${key}` : key);
-      if (found) return found;
+      if (problem) {
+        if (found({ path, key, problem }) === true) return true;
+      } else if (findUnstorableText(inner, path ? `${path}.${key}` : key, found)) return true;
     }
   }
-  return undefined;
+  return false;
+}
+
+function unstorableIn(value: unknown, path: string): { path: string; problem: string } | undefined {
+  let first: { path: string; problem: string } | undefined;
+  findUnstorableText(value, path, ({ path: at, key, problem }) => {
+    first = { path: key === undefined ? at : `${at} (a key)`, problem };
+    return true;
+  });
+  return first;
 }
 
 export function validateStreamAppends(

@@ -11,7 +11,7 @@ import {
   MAX_COMMAND_BYTES,
 } from '@certm3/contracts';
 import { ERROR_CODES } from '@certm3/domain';
-import { unstorableText } from '@certm3/event-store';
+import { findUnstorableText } from '@certm3/event-store';
 import { COMMAND_REGISTRY } from '../commands/certm3-commands';
 import { CommandContext } from '../execution/command-context';
 import { failure } from '../execution/command-executor';
@@ -138,17 +138,13 @@ export async function parseCommandMessage(
   };
 }
 
-function fieldsWithUnstorableText(value: unknown, path = ''): { field: string; problem: string }[] {
-  if (typeof value === 'string') {
-    const problem = unstorableText(value);
-    return problem ? [{ field: path || 'body', problem }] : [];
-  }
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) => {
-    const field = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    const problem = unstorableText(key);
-    return problem ? [{ field, problem }] : fieldsWithUnstorableText(inner, field);
+function fieldsWithUnstorableText(body: unknown): { field: string; problem: string }[] {
+  const fields: { field: string; problem: string }[] = [];
+  findUnstorableText(body, '', ({ path, key, problem }) => {
+    const field = key === undefined ? path || 'body' : path ? `${path}.${key}` : key;
+    fields.push({ field, problem });
   });
+  return fields;
 }
 
 function describe(error: ValidationError): ErrorDetail {
