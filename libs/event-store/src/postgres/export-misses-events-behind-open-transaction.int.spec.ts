@@ -43,6 +43,35 @@ describe('PostgreSQL event store: readAll while an older transaction is still op
     expect(ours(await reading)).toHaveLength(1);
   });
 
+  // Regression (flaky in CI, 2026-11-29): readAll read its last page, then found every older transaction
+  // ended and stopped; one that committed between the two had released events the page could not yet see,
+  // and the read ended without them. The interleaving is forced here by committing just before the check.
+  it('reads once more after the older transactions end, so events they released between its checks are not lost', async () => {
+    await holder.begin();
+    const stream = `released-${randomUUID()}`;
+    await store.append(stream, [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }], {
+      expectedRevision: 'no_stream',
+    });
+    const internals = store as unknown as { snapshotBound(bound: 'xmin' | 'xmax'): Promise<bigint> };
+    const snapshotBound = internals.snapshotBound.bind(store);
+    let committedAtCheck = false;
+    const check = jest.spyOn(internals, 'snapshotBound').mockImplementation(async (bound) => {
+      if (bound === 'xmin' && !committedAtCheck) {
+        committedAtCheck = true;
+        await holder.commit();
+      }
+      return snapshotBound(bound);
+    });
+
+    try {
+      const read = await collect(store.readAll());
+      expect(committedAtCheck).toBe(true);
+      expect(read.filter((event) => event.streamId === stream)).toHaveLength(1);
+    } finally {
+      check.mockRestore();
+    }
+  });
+
   // Regression: past its wait, readAll ended with the certain prefix without a word, so an export taken
   // while a long transaction was open looked complete and was not.
   it('says so, when asked, if the older transaction outlasts the wait; by default it ends with the certain prefix', async () => {

@@ -394,6 +394,7 @@ export class PostgresEventStore implements EventStore {
     // Every transaction below this id had started when the read began; the read waits for them to end.
     const committedBefore = forwards && options.settle !== false ? await this.snapshotBound('xmax') : 0n;
     const settleUntil = options.settle === false ? 0 : Date.now() + this.readAllSettleMs;
+    let settled = false;
     while (remaining > 0) {
       const limit = Math.min(this.pageSize, remaining);
       const rows = forwards
@@ -403,8 +404,13 @@ export class PostgresEventStore implements EventStore {
       remaining -= rows.length;
       if (rows.length > 0) after = toRecordedEvent(rows[rows.length - 1]).position;
       if (rows.length === limit) continue;
-      if (!forwards || options.settle === false) return;
-      if ((await this.snapshotBound('xmin')) >= committedBefore) return;
+      if (!forwards || options.settle === false || settled) return;
+      // The page above was cut at an older snapshot: transactions that ended since may have released events
+      // it could not see, so once they have all ended, read once more before calling the log complete.
+      if ((await this.snapshotBound('xmin')) >= committedBefore) {
+        settled = true;
+        continue;
+      }
       if (Date.now() >= settleUntil) {
         if (options.whenUnsettled === 'fail')
           throw new ReadAllUnsettledError(
