@@ -1,5 +1,5 @@
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
-import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+import { dropDatabase, dropDatabaseInUse, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
 
 describe('projector process', () => {
   const eventStore = scratchDatabaseUrl('certm3_proj_events');
@@ -33,7 +33,7 @@ describe('projector process', () => {
       },
     });
 
-    await dropDatabase(readDatabase.name);
+    await dropDatabaseInUse(readDatabase.name);
     const degraded = await getJson(port, '/health');
     expect(degraded.status).toBe(503);
     expect(degraded.body).toMatchObject({
