@@ -33,7 +33,8 @@ export class AppProcess {
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close' comes after the output pipes are drained, so the logs are whole by the time a test reads them.
+    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
   }
 
   static start(app: AppName, env: Record<string, string>): AppProcess {
