@@ -1,6 +1,9 @@
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
 import { dropDatabase, dropDatabaseInUse, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
 
+const isStarting = (body: unknown) =>
+  (body as { checks?: { projection?: { role?: string } } }).checks?.projection?.role === 'starting';
+
 describe('projector process', () => {
   const eventStore = scratchDatabaseUrl('certm3_proj_events');
   const readDatabase = scratchDatabaseUrl('certm3_proj_read');
@@ -21,7 +24,13 @@ describe('projector process', () => {
     });
     const port = await app.started();
 
-    expect(await getJson(port, '/health')).toEqual({
+    // The HTTP server can answer before the runner has taken its role; 'starting' is honest, not yet the point.
+    let health = await getJson(port, '/health');
+    for (let tries = 0; isStarting(health.body) && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      health = await getJson(port, '/health');
+    }
+    expect(health).toEqual({
       status: 200,
       body: {
         status: 'up',
