@@ -31,6 +31,17 @@ const RAISE_ON_STALE_EXPECTATION = `IF ${staleExpectation('p_expected_revision',
             DETAIL = v_current::text;
         END IF;`;
 
+/** append_to_stream's insert of the events after v_current, in order, keeping the last global position. */
+const INSERT_STREAM_EVENTS = `WITH inserted AS (
+          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
+          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
+          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
+               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
+          ORDER BY e.ordinality
+          RETURNING global_position
+        )
+        SELECT max(global_position) INTO v_last_position FROM inserted;`;
+
 /**
  * append_to_stream's signature and result, shared by every version: processes of an earlier release call
  * it during a rolling upgrade, so it never changes.
@@ -66,15 +77,7 @@ CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
 
         UPDATE streams SET revision = v_current + v_count WHERE stream_id = p_stream_id;
 
-        WITH inserted AS (
-          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
-          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
-          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
-               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
-          ORDER BY e.ordinality
-          RETURNING global_position
-        )
-        SELECT max(global_position) INTO v_last_position FROM inserted;
+        ${INSERT_STREAM_EVENTS}
 
         ${
           notifyInside
@@ -219,15 +222,7 @@ const MIGRATIONS: readonly Migration[] = [
 
         ${RAISE_ON_STALE_EXPECTATION}
 
-        WITH inserted AS (
-          INSERT INTO events (stream_id, stream_revision, event_id, event_type, data, metadata)
-          SELECT p_stream_id, v_current + e.ordinality, e.event_id, e.event_type, e.data, e.metadata
-          FROM unnest(p_event_ids, p_event_types, p_data, p_metadata)
-               WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
-          ORDER BY e.ordinality
-          RETURNING global_position
-        )
-        SELECT max(global_position) INTO v_last_position FROM inserted;
+        ${INSERT_STREAM_EVENTS}
 
         RETURN QUERY SELECT v_current + cardinality(p_event_ids), pg_current_xact_id()::text, v_last_position;
       END;
