@@ -157,7 +157,8 @@ function startApp(app: 'command-api' | 'projector', env: Record<string, string>)
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
-        HTTP_PORT: '0',
+        COMMAND_API_HTTP_PORT: '0',
+        PROJECTOR_HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         ...env,

@@ -43,7 +43,13 @@ export class AppProcess {
       ['-r', '@swc-node/register', join(ROOT, 'apps', app, 'src', 'main.ts')],
       {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          COMMAND_API_HTTP_PORT: '0',
+          PROJECTOR_HTTP_PORT: '0',
+          HTTP_HOST: '127.0.0.1',
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -1,5 +1,20 @@
+import { ChildProcess } from 'node:child_process';
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
-import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+import { freePort, startNatsServer, TcpProxy } from '@certm3/test-support/network';
+import { dropDatabase, scratchDatabaseUrl, TEST_POSTGRES_URL } from '@certm3/test-support/scratch-database';
+
+/** Polls /health until `accept` holds (the app connects to its dependencies in the background). */
+async function healthWhen(
+  port: number,
+  accept: (health: { status: number; body: unknown }) => boolean,
+): Promise<{ status: number; body: unknown }> {
+  let health = await getJson(port, '/health');
+  for (let tries = 0; !accept(health) && tries < 400; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    health = await getJson(port, '/health');
+  }
+  return health;
+}
 
 describe('command-api process', () => {
   const eventStore = scratchDatabaseUrl('certm3_api_events');
@@ -17,7 +32,7 @@ describe('command-api process', () => {
     app = AppProcess.start('command-api', { EVENT_STORE_URL: eventStore.url });
     const port = await app.started();
 
-    const health = await getJson(port, '/health');
+    const health = await healthWhen(port, ({ status }) => status === 200);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({
       status: 'up',
@@ -34,21 +49,57 @@ describe('command-api process', () => {
   it('refuses to start on malformed settings, naming each variable', async () => {
     app = AppProcess.start('command-api', {
       NATS_URL: 'http://example',
-      HTTP_PORT: '99999',
+      COMMAND_API_HTTP_PORT: '99999',
       LOG_LEVEL: 'chatty',
     });
     expect(await app.exited).toBe(2);
     const fatal = app.logs.find((line) => line.level === 'fatal');
     const problems = (fatal?.message as { problems: { variable: string }[] }).problems.map((p) => p.variable);
-    expect(problems.sort()).toEqual(['HTTP_PORT', 'LOG_LEVEL', 'NATS_URL']);
+    expect(problems.sort()).toEqual(['COMMAND_API_HTTP_PORT', 'LOG_LEVEL', 'NATS_URL']);
   });
 
-  it('exits with a clear error when NATS cannot be reached at start-up', async () => {
-    app = AppProcess.start('command-api', {
-      EVENT_STORE_URL: eventStore.url,
-      NATS_URL: 'nats://127.0.0.1:1',
+  it('waits for NATS and PostgreSQL that are down at start-up, reporting each, and serves once they answer', async () => {
+    // Regression: with either dependency unreachable at start-up the process used to exit at once.
+    const natsPort = await freePort();
+    const postgres = new URL(TEST_POSTGRES_URL);
+    const proxy = new TcpProxy(await freePort(), {
+      host: postgres.hostname,
+      port: Number(postgres.port || 5432),
     });
-    expect(await app.exited).toBe(1);
-    expect(app.describeLogs()).toMatch(/start-up failed.*CONNECTION_REFUSED|start-up failed.*ECONNREFUSED/i);
+    const viaProxy = new URL(eventStore.url);
+    viaProxy.port = String(proxy.port);
+    let nats: ChildProcess | undefined;
+    try {
+      app = AppProcess.start('command-api', {
+        EVENT_STORE_URL: viaProxy.toString(),
+        NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      });
+      const port = await app.started();
+      const down = await healthWhen(port, ({ body }) => {
+        const checks = (body as { checks?: Record<string, { status: string }> }).checks;
+        return checks?.nats?.status === 'down' && checks?.eventStore?.status === 'down';
+      });
+      expect(down).toMatchObject({
+        status: 503,
+        body: {
+          status: 'down',
+          checks: {
+            nats: { status: 'down', error: expect.stringMatching(/NATS is not connected yet/) },
+            eventStore: { status: 'down', error: expect.stringMatching(/event store is not connected yet/) },
+          },
+        },
+      });
+      nats = await startNatsServer(natsPort);
+      await proxy.listen();
+      const up = await healthWhen(port, ({ status }) => status === 200);
+      expect(up).toMatchObject({ status: 200, body: { status: 'up' } });
+      expect(app.logs.map((line) => JSON.stringify(line.message)).join('\n')).toMatch(
+        /listening for commands/,
+      );
+    } finally {
+      await app?.kill();
+      nats?.kill('SIGTERM');
+      await proxy.close();
+    }
   });
 });

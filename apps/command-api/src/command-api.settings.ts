@@ -1,9 +1,10 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CommonSettings } from '@certm3/app-runtime';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { CommonSettings, PortSetting, WholeNumberSetting } from '@certm3/app-runtime';
 
 export class CommandApiSettings extends CommonSettings {
-  override HTTP_PORT = 3000;
+  /** Health and metrics. */
+  @PortSetting()
+  COMMAND_API_HTTP_PORT = 3000;
 
   @IsString()
   @Matches(/^(nats|tls|ws|wss):\/\/[^\s]+(,\s*(nats|tls|ws|wss):\/\/[^\s]+)*$/i, {
@@ -30,16 +31,10 @@ export class CommandApiSettings extends CommonSettings {
   })
   NATS_SUBJECT_PREFIX = 'certm3';
 
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
-  @IsInt({ message: 'must be a whole number from 1 to 10000' })
-  @Min(1, { message: 'must be a whole number from 1 to 10000' })
-  @Max(10_000, { message: 'must be a whole number from 1 to 10000' })
+  @WholeNumberSetting(1, 10_000)
   COMMAND_MAX_IN_FLIGHT = 256;
 
   /** log2 of scrypt's N. 15 (32 MiB, tens of ms) by default; lower only for tests and benchmarks. */
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
-  @IsInt({ message: 'must be a whole number from 10 to 20' })
-  @Min(10, { message: 'must be a whole number from 10 to 20' })
-  @Max(20, { message: 'must be a whole number from 10 to 20' })
+  @WholeNumberSetting(10, 20)
   PASSWORD_SCRYPT_LOG2_COST = 15;
 }

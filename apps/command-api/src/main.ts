@@ -6,5 +6,6 @@ import { CommandApiSettings } from './command-api.settings';
 void runNestApp({
   appName: 'command-api',
   settings: CommandApiSettings,
+  httpPort: (settings) => settings.COMMAND_API_HTTP_PORT,
   module: (settings) => CommandApiModule.forSettings(settings),
 });

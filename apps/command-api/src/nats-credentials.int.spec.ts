@@ -1,40 +1,15 @@
 import 'reflect-metadata';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect as connectSocket, createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { connect } from 'nats';
+import { freePort, startNatsServer } from '@certm3/test-support/network';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
 import { startCommandApiInProcess } from './testing/in-process-command-api';
 
-const NATS_SERVER = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const ROOT = join(__dirname, '..', '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connectSocket(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 // A NATS server of our own that demands credentials: the command API must use them, strangers get nothing.
 describe('command API on a NATS server that requires credentials', () => {
@@ -46,14 +21,7 @@ describe('command API on a NATS server that requires credentials', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    natsServer = spawn(
-      NATS_SERVER,
-      ['-a', '127.0.0.1', '-p', String(port), '--user', 'certm3', '--pass', 's3cret-pass'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await waitForPort(port);
+    natsServer = await startNatsServer(port, ['--user', 'certm3', '--pass', 's3cret-pass']);
     database = await createScratchDatabase('certm3_api_auth');
     app = await startCommandApiInProcess({
       EVENT_STORE_URL: database.url,

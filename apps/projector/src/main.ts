@@ -6,5 +6,6 @@ import { ProjectorSettings } from './projector.settings';
 void runNestApp({
   appName: 'projector',
   settings: ProjectorSettings,
+  httpPort: (settings) => settings.PROJECTOR_HTTP_PORT,
   module: (settings) => ProjectorModule.forSettings(settings),
 });

@@ -1,12 +1,10 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { CommonSettings, POSTGRES_URL } from '@certm3/app-runtime';
-
-const toNumber = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+import { IsIn, IsString, Matches } from 'class-validator';
+import { CommonSettings, PortSetting, POSTGRES_URL, WholeNumberSetting } from '@certm3/app-runtime';
 
 export class ProjectorSettings extends CommonSettings {
-  override HTTP_PORT = 3001;
+  /** Health, metrics and the operator's commands. */
+  @PortSetting()
+  PROJECTOR_HTTP_PORT = 3001;
 
   /** The read models' own database, separate from the event store's. Created if missing. */
   @IsString()
@@ -14,10 +12,7 @@ export class ProjectorSettings extends CommonSettings {
   CERTM3_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/certm3';
 
   /** Most events applied in one transaction. */
-  @Transform(toNumber)
-  @IsInt({ message: 'must be a whole number from 1 to 10000' })
-  @Min(1, { message: 'must be a whole number from 1 to 10000' })
-  @Max(10_000, { message: 'must be a whole number from 1 to 10000' })
+  @WholeNumberSetting(1, 10_000)
   PROJECTOR_BATCH_SIZE = 500;
 
   /**

@@ -1,5 +1,6 @@
 export * from './config/load-config';
 export * from './config/common-settings';
+export * from './config/setting-decorators';
 export * from './logging/json-logger';
 export * from './health/health-indicator';
 export * from './health/health.controller';
@@ -7,3 +8,6 @@ export * from './event-store/event-store.module';
 export * from './nats/nats.module';
 export * from './postgres-health';
 export * from './run-nest-app';
+export * from './dependencies/retrying-connection';
+export * from './metrics/metrics';
+export * from './event-store/deferred-event-store';

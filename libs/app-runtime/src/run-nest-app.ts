@@ -11,6 +11,8 @@ import { createJsonLogger } from './logging/json-logger';
 export async function runNestApp<Settings extends CommonSettings>(options: {
   appName: string;
   settings: new () => Settings;
+  /** The app's own port setting (each app has one, so one environment can start them all). */
+  httpPort: (settings: Settings) => number;
   module: (settings: Settings) => unknown;
   env?: NodeJS.ProcessEnv;
 }): Promise<INestApplication> {
@@ -38,11 +40,11 @@ export async function runNestApp<Settings extends CommonSettings>(options: {
   }
   const appLogger = new Logger(options.appName);
   stopOnSignals(app, appLogger);
-  await app.listen(settings.HTTP_PORT, settings.HTTP_HOST);
+  await app.listen(options.httpPort(settings), settings.HTTP_HOST);
   const address = app.getHttpServer().address();
   appLogger.log({
     message: `${options.appName} started`,
-    httpPort: typeof address === 'object' && address ? address.port : settings.HTTP_PORT,
+    httpPort: typeof address === 'object' && address ? address.port : options.httpPort(settings),
   });
   return app;
 }

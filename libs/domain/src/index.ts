@@ -11,3 +11,5 @@ export * from './certificate/certificate.events';
 export * from './certificate/certificate.decider';
 export * from './email-reservation/email-reservation';
 export * from './bootstrap/bootstrap';
+export * from './shared/command-outcome';
+export * from './catalog';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@certm3/common';
 import { JsonObject, RecordedEvent } from './port';
 
 /**
@@ -16,16 +17,8 @@ export interface IntegritySeal {
 
 export const INTEGRITY_FIELD = 'integrity';
 
-/** JSON with object keys sorted at every level: the same content always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
-}
+/** The one canonical JSON (see @certm3/common); re-exported for the seal's readers. */
+export { canonicalJson };
 
 export interface SealableEvent {
   readonly streamId: string;

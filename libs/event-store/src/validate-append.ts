@@ -1,7 +1,6 @@
+import { isUuid } from '@certm3/common';
 import { InvalidAppendError } from './errors';
 import { EventToAppend, ExpectedRevision, StreamAppend, StreamCondition } from './port';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The rules every adapter enforces before touching its store, so both refuse the same input. */
 export function validateAppend(
@@ -24,7 +23,7 @@ export function validateAppend(
   if (events.length === 0 && !conditionOnly)
     throw new InvalidAppendError('an append needs at least one event');
   for (const event of events) {
-    if (!UUID.test(event.id))
+    if (!isUuid(event.id))
       throw new InvalidAppendError(`event id is not a UUID: ${JSON.stringify(event.id)}`);
     if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
       throw new InvalidAppendError(`event type must be a non-empty string not starting with "$"`);

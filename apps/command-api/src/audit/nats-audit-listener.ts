@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Msg, NatsConnection, Subscription } from 'nats';
+import { Msg, Subscription } from 'nats';
 import { history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
-import { EVENT_STORE, NATS_CONNECTION } from '@certm3/app-runtime';
+import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
 import { AUDIT_QUERIES, auditSubjectWildcard, MAX_COMMAND_BYTES } from '@certm3/contracts';
 import { EventStore, EventStoreUnavailableError, ReadAllUnsettledError } from '@certm3/event-store';
 import { failure } from '../execution/command-executor';
 import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transport/nats-command-listener';
+import { whenServing } from '../transport/when-serving';
 
 /**
  * Audit queries over NATS request-reply, for services that cannot run the audit CLI: the same answers,
@@ -18,18 +19,25 @@ import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transpo
 export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('NatsAuditListener');
   private subscription: Subscription | undefined;
+  /** Resolves once subscribed (NATS and the event store both answered). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnectionHolder,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.connection.subscribe(auditSubjectWildcard(this.settings.subjectPrefix), {
-      queue: `${this.settings.subjectPrefix}-audit`,
-      callback: (_error, message) => void this.handle(message),
-    });
+    this.ready = whenServing(this.nats, this.store).then(
+      (connection) => {
+        this.subscription = connection.subscribe(auditSubjectWildcard(this.settings.subjectPrefix), {
+          queue: `${this.settings.subjectPrefix}-audit`,
+          callback: (_error, message) => void this.handle(message),
+        });
+      },
+      () => undefined, // closed before it could serve: shutting down
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

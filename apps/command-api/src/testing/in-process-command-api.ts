@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@certm3/app-runtime';
 import { CommandApiModule } from '../command-api.module';
 import { CommandApiSettings } from '../command-api.settings';
+import { NatsAuditListener } from '../audit/nats-audit-listener';
+import { NatsCommandListener } from '../transport/nats-command-listener';
 
 /**
  * Test support: the command API inside the test process, configured from environment-style settings as the
@@ -16,5 +18,7 @@ export async function startCommandApiInProcess(
   const settings = loadConfig(CommandApiSettings, { PASSWORD_SCRYPT_LOG2_COST: '10', ...env });
   const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: logLevels });
   await app.init();
+  // Serving, as the real process is once /health says so: subscribed, with the event store answering.
+  await Promise.all([app.get(NatsCommandListener).ready, app.get(NatsAuditListener).ready]);
   return app;
 }

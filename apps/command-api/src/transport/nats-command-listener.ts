@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { headers as natsHeaders, Msg, NatsConnection, Subscription } from 'nats';
-import { NATS_CONNECTION } from '@certm3/app-runtime';
+import { headers as natsHeaders, Msg, Subscription } from 'nats';
+import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
+import { EventStore } from '@certm3/event-store';
 import { commandSubjectWildcard, CommandReply, HEADERS } from '@certm3/contracts';
 import { COMMAND_REGISTRY } from '../commands/certm3-commands';
 import { failure } from '../execution/command-executor';
 import { parseCommandMessage } from './parse-command-message';
+import { whenServing } from './when-serving';
 
 export const COMMAND_TRANSPORT_SETTINGS = Symbol('COMMAND_TRANSPORT_SETTINGS');
 
@@ -29,20 +31,28 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
   /** Commands this instance has answered; with a queue group, instances share the load. */
   handledCount = 0;
   private loop: Promise<void> | undefined;
+  /** Resolves once this instance is subscribed (NATS and the event store both answered). */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly connection: NatsConnection,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnectionHolder,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
     private readonly commandBus: CommandBus,
   ) {}
 
   onApplicationBootstrap(): void {
-    const subject = commandSubjectWildcard(this.settings.subjectPrefix);
-    this.subscription = this.connection.subscribe(subject, {
-      queue: `${this.settings.subjectPrefix}-command-api`,
-    });
-    this.loop = this.consume(this.subscription);
-    this.logger.log({ message: 'listening for commands', subject });
+    this.ready = whenServing(this.nats, this.store).then(
+      (connection) => {
+        const subject = commandSubjectWildcard(this.settings.subjectPrefix);
+        this.subscription = connection.subscribe(subject, {
+          queue: `${this.settings.subjectPrefix}-command-api`,
+        });
+        this.loop = this.consume(this.subscription);
+        this.logger.log({ message: 'listening for commands', subject });
+      },
+      () => undefined, // closed before it could serve: shutting down
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

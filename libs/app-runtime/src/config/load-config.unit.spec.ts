@@ -1,9 +1,11 @@
 import { IsString, Matches } from 'class-validator';
 import { CommonSettings } from './common-settings';
+import { PortSetting } from './setting-decorators';
 import { ConfigurationError, loadConfig } from './load-config';
 
 class ExampleSettings extends CommonSettings {
-  override HTTP_PORT = 3000;
+  @PortSetting()
+  EXAMPLE_HTTP_PORT = 3000;
 
   @IsString()
   @Matches(/^nats:\/\//, { message: 'must be a nats:// URL' })
@@ -13,16 +15,20 @@ class ExampleSettings extends CommonSettings {
 describe('loadConfig', () => {
   it('applies defaults for unset and empty variables', () => {
     const settings = loadConfig(ExampleSettings, { NATS_URL: '' });
-    expect(settings).toMatchObject({ HTTP_PORT: 3000, LOG_LEVEL: 'log', NATS_URL: 'nats://127.0.0.1:4222' });
+    expect(settings).toMatchObject({
+      EXAMPLE_HTTP_PORT: 3000,
+      LOG_LEVEL: 'log',
+      NATS_URL: 'nats://127.0.0.1:4222',
+    });
     expect(settings.EVENT_STORE_URL).toBeUndefined();
   });
 
   it('converts numbers and keeps provided values', () => {
     const settings = loadConfig(ExampleSettings, {
-      HTTP_PORT: '8080',
+      EXAMPLE_HTTP_PORT: '8080',
       EVENT_STORE_URL: 'esdb://db:2113?tls=false',
     });
-    expect(settings.HTTP_PORT).toBe(8080);
+    expect(settings.EXAMPLE_HTTP_PORT).toBe(8080);
     expect(settings.EVENT_STORE_URL).toBe('esdb://db:2113?tls=false');
   });
 
@@ -30,7 +36,7 @@ describe('loadConfig', () => {
     let caught: unknown;
     try {
       loadConfig(ExampleSettings, {
-        HTTP_PORT: 'eighty',
+        EXAMPLE_HTTP_PORT: 'eighty',
         NATS_URL: 'http://x',
         EVENT_STORE_URL: 'mysql://x',
       });
@@ -43,10 +49,10 @@ describe('loadConfig', () => {
         variable: 'EVENT_STORE_URL',
         problem: 'must be a postgres://, postgresql://, esdb:// or esdb+discover:// URL',
       },
-      { variable: 'HTTP_PORT', problem: 'must be a port number (0-65535)' },
+      { variable: 'EXAMPLE_HTTP_PORT', problem: 'must be a port number (0-65535)' },
       { variable: 'NATS_URL', problem: 'must be a nats:// URL' },
     ]);
-    expect((caught as Error).message).toContain('HTTP_PORT must be a port number (0-65535)');
+    expect((caught as Error).message).toContain('EXAMPLE_HTTP_PORT must be a port number (0-65535)');
   });
 
   it('ignores variables that are not settings', () => {

@@ -1,6 +1,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { createEventStore, DEFAULT_EVENT_STORE_URL, EventStore, eventStoreKindOf } from '@certm3/event-store';
+import { RetryingConnection } from '../dependencies/retrying-connection';
 import { HealthIndicator } from '../health/health-indicator';
+import { DeferredEventStore } from './deferred-event-store';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const EVENT_STORE_HEALTH = Symbol('EVENT_STORE_HEALTH');
@@ -12,7 +14,10 @@ class EventStoreLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Provides the event store selected by EVENT_STORE_URL, its health indicator, and closes it on shutdown. */
+/**
+ * Provides the event store selected by EVENT_STORE_URL, connected in the background with backoff (the
+ * process starts and reports it down until it answers), its health indicator, and closes it on shutdown.
+ */
 @Module({})
 export class EventStoreModule {
   static forRoot(options: { url?: string; poolSize?: number }): DynamicModule {
@@ -20,7 +25,16 @@ export class EventStoreModule {
     return {
       module: EventStoreModule,
       providers: [
-        { provide: EVENT_STORE, useFactory: () => createEventStore({ url, poolSize: options.poolSize }) },
+        {
+          provide: EVENT_STORE,
+          useFactory: () =>
+            new DeferredEventStore(
+              new RetryingConnection('event store', () =>
+                createEventStore({ url, poolSize: options.poolSize }),
+              ).start(),
+              eventStoreKindOf(url) === 'postgres',
+            ),
+        },
         {
           provide: EVENT_STORE_HEALTH,
           inject: [EVENT_STORE],

@@ -1,9 +1,13 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import { RetryingConnection } from '../dependencies/retrying-connection';
 import { HealthIndicator } from '../health/health-indicator';
 
+/** A RetryingConnection<NatsConnection>: connected in the background, with backoff, from start-up on. */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const NATS_HEALTH = Symbol('NATS_HEALTH');
+
+export type NatsConnectionHolder = RetryingConnection<NatsConnection>;
 
 export interface NatsSettings {
   readonly url: string;
@@ -15,10 +19,12 @@ export interface NatsSettings {
 }
 
 class NatsLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(NATS_CONNECTION) private readonly connection: NatsConnection) {}
+  constructor(@Inject(NATS_CONNECTION) private readonly connection: NatsConnectionHolder) {}
   async onApplicationShutdown(): Promise<void> {
     // drain() lets in-flight requests finish and their replies go out before the socket closes.
-    if (!this.connection.isClosed()) await this.connection.drain();
+    await this.connection.close(async (nats) => {
+      if (!nats.isClosed()) await nats.drain();
+    });
   }
 }
 
@@ -43,23 +49,27 @@ export class NatsModule {
       providers: [
         {
           provide: NATS_CONNECTION,
-          useFactory: async () => {
+          useFactory: (): NatsConnectionHolder => {
             const logger = new Logger('NATS');
-            const connection = await connect(natsConnectionOptions(settings));
-            void (async () => {
-              for await (const status of connection.status()) {
-                logger.log({ message: 'NATS connection status changed', status: status.type });
-              }
-            })();
-            return connection;
+            return new RetryingConnection('NATS', async () => {
+              const connection = await connect(natsConnectionOptions(settings));
+              void (async () => {
+                for await (const status of connection.status()) {
+                  logger.log({ message: 'NATS connection status changed', status: status.type });
+                }
+              })();
+              return connection;
+            }).start();
           },
         },
         {
           provide: NATS_HEALTH,
           inject: [NATS_CONNECTION],
-          useFactory: (connection: NatsConnection): HealthIndicator => ({
+          useFactory: (holder: NatsConnectionHolder): HealthIndicator => ({
             name: 'nats',
             check: async () => {
+              const connection = holder.current;
+              if (!connection) throw new Error(holder.describeUnavailability());
               if (connection.isClosed()) throw new Error('connection closed');
               const roundTrip = await connection.rtt();
               return { server: connection.getServer(), roundTripMs: roundTrip };

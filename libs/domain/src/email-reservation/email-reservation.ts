@@ -11,7 +11,11 @@ import { refuse } from '../shared/domain-error';
  * still in flight; a stale reservation may be taken over.
  */
 export type EmailReservationEvent =
-  | { type: 'EmailReserved'; data: { userId: string; takenOverFrom?: string } }
+  | {
+      type: 'EmailReserved';
+      /** `reservedAt` since schema version 2; version 1 events get it from their occurredAt (catalog). */
+      data: { userId: string; reservedAt: string; takenOverFrom?: string };
+    }
   | { type: 'EmailReleased'; data: { userId: string } };
 
 export type EmailReservationState =
@@ -35,13 +39,17 @@ export function decideEmailReservation(
 ): EmailReservationEvent[] {
   switch (command.type) {
     case 'ReserveEmail': {
-      if (state.holder === null) return [{ type: 'EmailReserved', data: { userId: command.userId } }];
+      const reservedAt = command.now;
+      if (state.holder === null)
+        return [{ type: 'EmailReserved', data: { userId: command.userId, reservedAt } }];
       if (state.holder === command.userId) return [];
       const stale =
         command.holderUsesAddress === false &&
         Date.parse(command.now) - Date.parse(state.reservedAt) > STALE_RESERVATION_GRACE_MS;
       if (!stale) refuse('EMAIL_TAKEN');
-      return [{ type: 'EmailReserved', data: { userId: command.userId, takenOverFrom: state.holder } }];
+      return [
+        { type: 'EmailReserved', data: { userId: command.userId, reservedAt, takenOverFrom: state.holder } },
+      ];
     }
     case 'ReleaseEmail':
       return state.holder === command.userId
@@ -50,14 +58,13 @@ export function decideEmailReservation(
   }
 }
 
-/** `occurredAt` comes from the event's metadata: the reservation's age decides whether it is stale. */
+/** The reservation's age decides whether it is stale: its time is part of the event. */
 export function evolveEmailReservation(
   _state: EmailReservationState,
   event: EmailReservationEvent,
-  occurredAt = new Date(0).toISOString(),
 ): EmailReservationState {
   return event.type === 'EmailReserved'
-    ? { holder: event.data.userId, reservedAt: occurredAt }
+    ? { holder: event.data.userId, reservedAt: event.data.reservedAt }
     : { holder: null };
 }
 

@@ -4,6 +4,8 @@ import {
   STALE_RESERVATION_GRACE_MS,
 } from './email-reservation';
 import { DomainError } from '../shared/domain-error';
+import { deciderSpec } from '../testing/decider-spec';
+import { emailReservationDecider } from './email-reservation';
 
 const ada = '11111111-1111-4111-8111-111111111111';
 const bob = '22222222-2222-4222-8222-222222222222';
@@ -24,7 +26,7 @@ describe('email reservation (seed 000, constraint 5)', () => {
   it('reserves a free address', () => {
     expect(
       decideEmailReservation({ type: 'ReserveEmail', userId: ada, now: reservedAt }, { holder: null }),
-    ).toEqual([{ type: 'EmailReserved', data: { userId: ada } }]);
+    ).toEqual([{ type: 'EmailReserved', data: { userId: ada, reservedAt } }]);
   });
 
   it('is a no-op for the holder itself (a retried command)', () => {
@@ -61,7 +63,7 @@ describe('email reservation (seed 000, constraint 5)', () => {
       holderUsesAddress: false,
     } as const;
     expect(decideEmailReservation(reserve, heldByAda)).toEqual([
-      { type: 'EmailReserved', data: { userId: bob, takenOverFrom: ada } },
+      { type: 'EmailReserved', data: { userId: bob, reservedAt: reserve.now, takenOverFrom: ada } },
     ]);
   });
 
@@ -70,5 +72,25 @@ describe('email reservation (seed 000, constraint 5)', () => {
       { type: 'EmailReleased', data: { userId: ada } },
     ]);
     expect(decideEmailReservation({ type: 'ReleaseEmail', userId: bob }, heldByAda)).toEqual([]);
+  });
+});
+
+describe('email reservation, folded from its events', () => {
+  const { given } = deciderSpec(emailReservationDecider);
+
+  it('dates a reservation by its own event, so its age needs no clock of the reader', () => {
+    given([{ type: 'EmailReserved', data: { userId: ada, reservedAt } }])
+      .when({
+        type: 'ReserveEmail',
+        userId: bob,
+        now: later(STALE_RESERVATION_GRACE_MS + 1),
+        holderUsesAddress: false,
+      })
+      .then([
+        {
+          type: 'EmailReserved',
+          data: { userId: bob, reservedAt: later(STALE_RESERVATION_GRACE_MS + 1), takenOverFrom: ada },
+        },
+      ]);
   });
 });

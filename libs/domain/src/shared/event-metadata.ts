@@ -1,3 +1,4 @@
+import { isUuid } from '@certm3/common';
 /**
  * Carried by every event, so an auditor can answer who did what, when, and at whose request, from the
  * log alone. Ids are UUIDs; `occurredAt` is ISO-8601 UTC from the writer's clock.
@@ -14,15 +15,13 @@ export interface EventMetadata {
   readonly schemaVersion: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 /** The problems with a metadata record, empty when it is complete; used by both writers and readers. */
 export function metadataProblems(metadata: Partial<Record<keyof EventMetadata, unknown>>): string[] {
   const problems: string[] = [];
   for (const key of ['eventId', 'commandId', 'correlationId', 'causationId', 'actorId'] as const) {
-    if (typeof metadata[key] !== 'string' || !UUID.test(metadata[key] as string))
-      problems.push(`${key} must be a UUID`);
+    if (!isUuid(metadata[key])) problems.push(`${key} must be a UUID`);
   }
   if (typeof metadata.occurredAt !== 'string' || !ISO_UTC.test(metadata.occurredAt)) {
     problems.push('occurredAt must be an ISO-8601 UTC timestamp');

@@ -1,0 +1,3 @@
+export * from './canonical-json';
+export * from './uuid';
+export * from './describe-error';

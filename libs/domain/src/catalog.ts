@@ -1,0 +1,98 @@
+import { BootstrapEvent } from './bootstrap/bootstrap';
+import { CertificateEvent } from './certificate/certificate.events';
+import { EmailReservationEvent } from './email-reservation/email-reservation';
+import { GroupEvent } from './group/group.events';
+import { CommandOutcomeEvent } from './shared/command-outcome';
+import { UserEvent } from './user/user.events';
+
+/** Every event certm3 writes. A new event type joins this union and the catalog below, or nothing compiles. */
+export type DomainEvent =
+  UserEvent | GroupEvent | CertificateEvent | EmailReservationEvent | BootstrapEvent | CommandOutcomeEvent;
+
+export type EventType = DomainEvent['type'];
+
+export type EventOfType<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+export interface EventTypeInfo {
+  /** The capability the event belongs to (a folder of libs/domain). */
+  readonly context: 'identity' | 'groups' | 'certificates' | 'system';
+  /** The version of `data`'s shape that writers produce now; written into every event's metadata. */
+  readonly schemaVersion: number;
+  /**
+   * Fields of `data` that hold a secret or a hash of one: the audit tools never show them. (Names that look
+   * secret — password, token, key material — are redacted whatever the catalog says.)
+   */
+  readonly secretFields: readonly string[];
+  /**
+   * Brings `data` of an older schema version up to `schemaVersion`; pure. Readers that fold events into
+   * state (the write side, the audit tools) call it through `upcastEventData`, so a decider only ever sees
+   * the current shape.
+   */
+  readonly upcast?: (
+    data: Record<string, unknown>,
+    metadata: { readonly schemaVersion?: unknown; readonly occurredAt?: unknown },
+  ) => Record<string, unknown>;
+}
+
+/** Every event type, with its context, current schema version and secret fields. */
+export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
+  UserRegistered: { context: 'identity', schemaVersion: 1, secretFields: ['passwordHash'] },
+  UserEmailChanged: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserProfileUpdated: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserPasswordChanged: { context: 'identity', schemaVersion: 1, secretFields: ['passwordHash'] },
+  UserDeactivated: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserReactivated: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserAddedToGroup: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserRemovedFromGroup: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  GroupCreated: { context: 'groups', schemaVersion: 1, secretFields: [] },
+  GroupUpdated: { context: 'groups', schemaVersion: 1, secretFields: [] },
+  GroupDeleted: { context: 'groups', schemaVersion: 1, secretFields: [] },
+  CertificateRegistered: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateRevoked: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateExpired: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  EmailReserved: {
+    context: 'identity',
+    schemaVersion: 2,
+    secretFields: [],
+    // Version 1 dated the reservation only by the event's occurredAt.
+    upcast: (data, metadata) =>
+      typeof data.reservedAt === 'string'
+        ? data
+        : { ...data, reservedAt: typeof metadata.occurredAt === 'string' ? metadata.occurredAt : null },
+  },
+  EmailReleased: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  AdministratorBootstrapped: { context: 'system', schemaVersion: 1, secretFields: [] },
+  CommandSucceeded: { context: 'system', schemaVersion: 1, secretFields: [] },
+  CommandRejected: { context: 'system', schemaVersion: 1, secretFields: [] },
+};
+
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(EVENT_CATALOG, type);
+}
+
+/** The schema version a writer stamps on a new event of `type` (1 for types outside the catalog). */
+export function schemaVersionOf(type: string): number {
+  return isEventType(type) ? EVENT_CATALOG[type].schemaVersion : 1;
+}
+
+/** `data` in its current shape, whatever schema version it was written in. */
+export function upcastEventData(
+  type: string,
+  data: Record<string, unknown>,
+  metadata: { readonly schemaVersion?: unknown; readonly occurredAt?: unknown },
+): Record<string, unknown> {
+  if (!isEventType(type)) return data;
+  const { upcast, schemaVersion } = EVENT_CATALOG[type];
+  const written = typeof metadata.schemaVersion === 'number' ? metadata.schemaVersion : 1;
+  return upcast && written < schemaVersion ? upcast(data, metadata) : data;
+}
+
+/**
+ * The legacy command-body digest: before 2026-12 the recorded digest was a bare SHA-256 over the whole body,
+ * secrets included — fast to attack with a dictionary, so never shown.
+ */
+export function isLegacyBodyDigest(digest: unknown): boolean {
+  return typeof digest === 'string' && /^[0-9a-f]{64}$/.test(digest);
+}
