@@ -9,18 +9,21 @@ import {
   NatsModule,
 } from '@certm3/app-runtime';
 import { NatsAuditListener } from './audit/nats-audit-listener';
-import { CERTIFICATE_COMMAND_HANDLERS } from './certificates/certificate-command-handlers';
+import { COMMAND_DEFINITIONS } from './command-definitions';
 import { CommandApiSettings } from './command-api.settings';
-import { CommandExecutor } from './execution/command-executor';
-import { GROUP_COMMAND_HANDLERS } from './groups/group-command-handlers';
+import { CommandServices } from './execution/command-definition';
+import { COMMAND_SERVICES, CommandExecutor } from './execution/command-executor';
+import { COMMAND_DEFINITIONS_TOKEN, ExecuteCommandHandler } from './execution/execute-command';
+import { CommandMetrics, CommandMetricsController } from './metrics/command-metrics';
 import { PasswordHasher } from './security/password-hasher';
 import { COMMAND_TRANSPORT_SETTINGS, NatsCommandListener } from './transport/nats-command-listener';
-import { EmailReservations } from './users/email-reservations';
-import { USER_COMMAND_HANDLERS } from './users/user-command-handlers';
 
 @Module({})
 export class CommandApiModule {
   static forSettings(settings: CommandApiSettings): DynamicModule {
+    // Deny by default: a command whose contract declares no permission stops the process here.
+    CommandExecutor.assertRunnable(Object.values(COMMAND_DEFINITIONS));
+    const services: CommandServices = { passwords: new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST) };
     return {
       module: CommandApiModule,
       imports: [
@@ -34,7 +37,7 @@ export class CommandApiModule {
           connectionName: 'certm3-command-api',
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, CommandMetricsController],
       providers: [
         healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH]),
         {
@@ -44,14 +47,13 @@ export class CommandApiModule {
             maxInFlight: settings.COMMAND_MAX_IN_FLIGHT,
           },
         },
-        { provide: PasswordHasher, useValue: new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST) },
+        { provide: COMMAND_SERVICES, useValue: services },
+        { provide: COMMAND_DEFINITIONS_TOKEN, useValue: COMMAND_DEFINITIONS },
         CommandExecutor,
-        EmailReservations,
+        ExecuteCommandHandler,
+        CommandMetrics,
         NatsCommandListener,
         NatsAuditListener,
-        ...USER_COMMAND_HANDLERS,
-        ...GROUP_COMMAND_HANDLERS,
-        ...CERTIFICATE_COMMAND_HANDLERS,
       ],
     };
   }

@@ -1,27 +1,33 @@
-/** Every command the command API accepts; the name is the last token of its NATS subject. */
-export const COMMAND_NAMES = [
-  'BootstrapAdministrator',
-  'RegisterUser',
-  'ChangeUserEmail',
-  'UpdateUserProfile',
-  'ChangePassword',
-  'DeactivateUser',
-  'ReactivateUser',
-  'DeleteUser',
-  'CreateGroup',
-  'UpdateGroup',
-  'DeleteGroup',
-  'AddUserToGroup',
-  'RemoveUserFromGroup',
-  'RegisterCertificate',
-  'RevokeCertificate',
-  'ExpireCertificate',
-  'DeleteCertificate',
-] as const;
-export type CommandName = (typeof COMMAND_NAMES)[number];
+import { CommandContract } from './command-contract';
+import { CERTIFICATE_COMMANDS } from './certificates/certificates.contracts';
+import { GROUP_COMMANDS } from './identity/groups.contracts';
+import { USER_COMMANDS } from './identity/users.contracts';
+
+/**
+ * Every command the command API accepts, by name (the last token of its NATS subject). A context's
+ * commands are declared in its `*.contracts.ts`; the CLI, the executor, the tests and the AsyncAPI
+ * document all read them from here.
+ */
+export const COMMANDS = { ...USER_COMMANDS, ...GROUP_COMMANDS, ...CERTIFICATE_COMMANDS };
+
+export type Commands = typeof COMMANDS;
+export type CommandName = keyof Commands;
+export type ContractOf<Name extends CommandName> = Commands[Name];
+
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMANDS, name);
+}
+
+export function contractOf(name: CommandName): CommandContract {
+  return COMMANDS[name];
+}
 
 /** Commands accepted without an `actor-id` header. */
-export const COMMANDS_WITHOUT_ACTOR: readonly CommandName[] = ['BootstrapAdministrator'];
+export const COMMANDS_WITHOUT_ACTOR: readonly CommandName[] = COMMAND_NAMES.filter(
+  (name) => COMMANDS[name].actor === 'none',
+);
 
 export const DEFAULT_SUBJECT_PREFIX = 'certm3';
 
@@ -41,6 +47,12 @@ export const HEADERS = {
 
 /** Largest command body accepted, in bytes; a PEM certificate chain fits many times over. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects a body may have, checked before the body is parsed: a body nested
+ * ten thousand deep overflowed the stack of every recursive step after JSON.parse and stalled the service.
+ */
+export const MAX_BODY_DEPTH = 32;
 
 /** Read-only questions auditors' services ask over NATS: `<prefix>.audit.<query>`. */
 export const AUDIT_QUERIES = ['history', 'state-at', 'verify'] as const;

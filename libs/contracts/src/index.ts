@@ -1,3 +1,11 @@
 export * from './commands';
+export * from './command-contract';
 export * from './reply';
+export * from './identity/users.contracts';
+export * from './identity/groups.contracts';
+export * from './certificates/certificates.contracts';
+export * from './schema/fields';
+export * from './schema/json-schema';
+export * from './schema/validator-class';
 export { ERROR_CODES, ErrorCode } from '@certm3/domain';
+export * from './asyncapi';

@@ -10,7 +10,16 @@ export interface ErrorDetail {
 export type CommandReply =
   | {
       readonly ok: true;
-      readonly data: { readonly id: string; readonly revision: number; readonly [key: string]: unknown };
+      readonly data: {
+        readonly id: string;
+        readonly revision: number;
+        /**
+         * The global log position of the command's last event ("<commit>/<prepare>"): a read model that
+         * has applied it shows the command's effect (read-your-writes).
+         */
+        readonly position?: string;
+        readonly [key: string]: unknown;
+      };
     }
   | {
       readonly ok: false;

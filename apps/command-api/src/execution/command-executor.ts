@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { describeError, errorMessage } from '@certm3/common';
 import { DomainError, ErrorCode, ERROR_CODES, streamIds, userDecider } from '@certm3/domain';
 import {
   collect,
@@ -7,20 +8,24 @@ import {
   sealMetadata,
   EventStoreUnavailableError,
   RecordedEvent,
+  serializePosition,
   StreamAppend,
   StreamCondition,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '@certm3/event-store';
 import { EVENT_STORE } from '@certm3/app-runtime';
-import { CommandReply, ErrorDetail } from '@certm3/contracts';
+import { assertPermissionDeclared, CommandReply, ErrorDetail } from '@certm3/contracts';
 import { CommandContext, CommandResult } from './command-context';
+import { CommandDefinition, CommandServices } from './command-definition';
 import { ActiveActors } from './active-actors';
 import { StreamSession } from './stream-session';
 
 const MAX_ATTEMPTS = 6;
 
-/** Raised by handlers for input the schema cannot express (e.g. a PEM that is not a certificate). */
+export const COMMAND_SERVICES = Symbol('COMMAND_SERVICES');
+
+/** Raised by definitions for input the schema cannot express (e.g. a PEM that is not a certificate). */
 export class CommandValidationError extends Error {
   constructor(readonly details: readonly ErrorDetail[]) {
     super('the command failed validation');
@@ -28,10 +33,10 @@ export class CommandValidationError extends Error {
 }
 
 /**
- * Runs one command: answers a repeated command id with its first reply, checks the actor, retries the
- * handler on optimistic-concurrency conflicts (bounded, with jitter), and records the outcome under the
- * command id, together with the command's events, so that any later delivery of the same id appends
- * nothing and gets the same answer.
+ * Runs any command's definition: answers a repeated command id with its first reply, checks the actor,
+ * prepares once, decides (again, on fresh reads, when a stream it read moved before the commit — bounded,
+ * with jitter), and records the outcome under the command id together with the command's events, so that
+ * any later delivery of the same id appends nothing and gets the same answer.
  */
 @Injectable()
 export class CommandExecutor {
@@ -39,29 +44,53 @@ export class CommandExecutor {
 
   private readonly activeActors = new ActiveActors();
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_SERVICES) private readonly services: CommandServices,
+  ) {}
+
+  /** Deny by default: a definition whose contract declares no permission cannot be registered. */
+  static assertRunnable(definitions: readonly CommandDefinition[]): void {
+    for (const definition of definitions) assertPermissionDeclared(definition.contract);
+  }
 
   async execute(
-    context: CommandContext,
-    handler: (session: StreamSession) => Promise<CommandResult>,
-    options: { requiresActor: boolean },
+    definition: CommandDefinition,
+    body: object,
+    incoming: CommandContext,
   ): Promise<CommandReply> {
     try {
+      try {
+        assertPermissionDeclared(definition.contract);
+      } catch (error) {
+        // Unreachable through the module, which refuses to start with such a definition; defence in depth.
+        return failure('FORBIDDEN', errorMessage(error), []);
+      }
       // Where the store commits a command's events and its outcome together, a replayed command id is
       // caught at commit by the outcome's "no stream" expectation, and nothing it decided is written; where
       // it cannot, the first answer is looked up before anything is decided.
       if (!this.store.multiStreamAppendIsAtomic) {
-        const previous = await this.recordedOutcome(context);
+        const previous = await this.recordedOutcome(incoming, definition);
         if (previous) return previous;
       }
+      let prepared: unknown;
+      try {
+        prepared = await definition.prepare?.({ body: body as never, context: incoming }, this.services);
+      } catch (error) {
+        if (error instanceof CommandValidationError) return validationFailure(error);
+        throw error;
+      }
+      const actingUser = definition.actingUser?.({ body: body as never, context: incoming, prepared });
+      const context = actingUser ? { ...incoming, actorId: actingUser } : incoming;
+      const requiresActor = definition.contract.actor === 'required';
 
       const now = new Date().toISOString();
       for (let attempt = 1; ; attempt++) {
-        const actor = options.requiresActor ? await this.actorCondition(context.actorId!) : undefined;
+        const actor = requiresActor ? await this.actorCondition(context.actorId!) : undefined;
         if (actor === null) {
           // A replay's first answer stands whatever its actor's state now.
           return (
-            (await this.recordedOutcome(context)) ??
+            (await this.recordedOutcome(context, definition)) ??
             failure('FORBIDDEN', 'the acting user does not exist or is deactivated', [])
           );
         }
@@ -69,19 +98,23 @@ export class CommandExecutor {
         try {
           let reply: CommandReply;
           try {
-            const result = await handler(session);
+            const input = { body: body as never, context, prepared };
+            const reads = definition.reads?.(input);
+            if (reads && reads.length > 0) await session.preload(reads);
+            const result: CommandResult = await definition.decide({
+              ...input,
+              session,
+              services: this.services,
+            });
             reply = { ok: true, data: { ...result } };
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             session.discard();
             reply = failure(error.code, error.message, error.details);
           }
-          return await this.commit(context, session, reply, actor);
+          return await this.commit(context, definition, session, reply, actor);
         } catch (error) {
-          if (error instanceof CommandValidationError) {
-            // Not recorded: the same body fails the same way every time.
-            return failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, error.details);
-          }
+          if (error instanceof CommandValidationError) return validationFailure(error);
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
           if (actor && error.streamId === actor.streamId) this.activeActors.forget(context.actorId!);
           if (attempt >= MAX_ATTEMPTS) {
@@ -97,17 +130,17 @@ export class CommandExecutor {
     } catch (error) {
       if (error instanceof DomainError) return failure(error.code, error.message, error.details);
       if (error instanceof EventStoreUnavailableError) {
-        this.logger.warn({ message: 'event store unavailable', correlationId: context.correlationId });
+        this.logger.warn({ message: 'event store unavailable', correlationId: incoming.correlationId });
         return failure('UNAVAILABLE', ERROR_CODES.UNAVAILABLE, []);
       }
       this.logger.error({
         message: 'command failed unexpectedly',
-        command: context.commandName,
-        commandId: context.commandId,
-        correlationId: context.correlationId,
-        error: error instanceof Error ? error.message : String(error),
+        command: incoming.commandName,
+        commandId: incoming.commandId,
+        correlationId: incoming.correlationId,
+        error: describeError(error),
       });
-      return failure('INTERNAL', `${ERROR_CODES.INTERNAL} correlation id: ${context.correlationId}`, []);
+      return failure('INTERNAL', `${ERROR_CODES.INTERNAL} correlation id: ${incoming.correlationId}`, []);
     }
   }
 
@@ -116,20 +149,21 @@ export class CommandExecutor {
     const streamId = streamIds.user(actorId);
     const remembered = this.activeActors.revisionOf(actorId);
     if (remembered !== undefined) return { streamId, expectedRevision: remembered };
-    const session = new StreamSession(
-      this.store,
-      { commandId: '', commandName: '', correlationId: '', actorId, bodyDigest: '' },
-      actorId,
-      '',
+    const events = (await this.store.readStreams([streamId])).get(streamId) ?? [];
+    const state = events.reduce(
+      (current, event) => userDecider.evolve(current, { type: event.type, data: event.data } as never),
+      userDecider.initialState,
     );
-    const { state, events } = await session.load(streamId, userDecider);
     if (!state.exists || state.status !== 'active') return null;
     const revision = events[events.length - 1].revision;
     this.activeActors.remember(actorId, revision);
     return { streamId, expectedRevision: revision };
   }
 
-  private async recordedOutcome(context: CommandContext): Promise<CommandReply | undefined> {
+  private async recordedOutcome(
+    context: CommandContext,
+    definition: CommandDefinition,
+  ): Promise<CommandReply | undefined> {
     let recorded: RecordedEvent[];
     try {
       recorded = await collect(this.store.readStream(streamIds.command(context.commandId), { maxCount: 1 }));
@@ -137,32 +171,41 @@ export class CommandExecutor {
       if (error instanceof StreamNotFoundError) return undefined;
       throw error;
     }
-    const outcome = recorded[0]?.data as
+    const [outcome] = recorded;
+    const data = outcome?.data as
       { commandName?: string; bodyDigest?: string; reply?: CommandReply } | undefined;
-    if (!outcome?.reply) return undefined;
-    if (outcome.commandName !== context.commandName || outcome.bodyDigest !== context.bodyDigest) {
+    if (!data?.reply) return undefined;
+    const sameActor =
+      definition.contract.actor !== 'required' || outcome.metadata.actorId === context.actorId;
+    if (
+      data.commandName !== context.commandName ||
+      !context.matchesRecordedDigest(data.bodyDigest) ||
+      !sameActor
+    ) {
       return failure('COMMAND_ID_REUSED', ERROR_CODES.COMMAND_ID_REUSED, [{ field: 'command-id' }]);
     }
-    return outcome.reply;
+    return withPosition(data.reply, serializePosition(outcome.position));
   }
 
   /**
-   * Writes the command's events and its outcome under the command id, in one call. First writer wins: if
-   * another delivery of this command id recorded first, its reply is the answer.
+   * Writes the command's events and its outcome under the command id, in one call, on the condition that
+   * every stream the decision read is still as it was read. First writer wins: if another delivery of this
+   * command id recorded first, its reply is the answer.
    */
   private async commit(
     context: CommandContext,
+    definition: CommandDefinition,
     session: StreamSession,
     reply: CommandReply,
     actor: StreamCondition | undefined,
   ): Promise<CommandReply> {
     const outcome = outcomeRecord(context, reply);
     try {
-      await session.flush(outcome, actor ? [actor] : []);
-      return reply;
+      const results = await session.flush(outcome, actor ? [actor] : []);
+      return withPosition(reply, serializePosition(results[results.length - 1].position));
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== outcome.streamId) throw error;
-      return (await this.recordedOutcome(context)) ?? reply;
+      return (await this.recordedOutcome(context, definition)) ?? reply;
     }
   }
 }
@@ -194,8 +237,18 @@ function outcomeRecord(context: CommandContext, reply: CommandReply): StreamAppe
   return { streamId, events: [{ id: eventId, type, data, metadata }], expectedRevision: 'no_stream' };
 }
 
+/** An accepted command's reply names where its last event is in the log (read-your-writes). */
+function withPosition(reply: CommandReply, position: string): CommandReply {
+  return reply.ok ? { ok: true, data: { ...reply.data, position } } : reply;
+}
+
 export function failure(code: ErrorCode, message: string, details: readonly ErrorDetail[]): CommandReply {
   return { ok: false, error: { code, message, details } };
+}
+
+function validationFailure(error: CommandValidationError): CommandReply {
+  // Not recorded: the same body fails the same way every time.
+  return failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, error.details);
 }
 
 function jitter(attempt: number): Promise<void> {

@@ -7,8 +7,3 @@ import { eventIdFor } from '@certm3/event-store';
 export function derivedId(commandId: string, kind: 'user' | 'group' | 'certificate'): string {
   return eventIdFor(commandId, `new-${kind}`);
 }
-
-export function once<T>(compute: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined;
-  return () => (result ??= compute());
-}

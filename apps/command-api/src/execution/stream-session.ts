@@ -1,3 +1,4 @@
+import { upcastEventData, schemaVersionOf } from '@certm3/domain';
 import {
   AppendResult,
   eventIdFor,
@@ -15,7 +16,7 @@ import { CommandContext } from './command-context';
 
 type DomainEvent = { type: string; data: object };
 
-/** An event of a stream as a handler sees it: stored already, or appended by this command and not yet. */
+/** An event of a stream as a definition sees it: stored already, or appended by this command and not yet. */
 export interface StreamEvent {
   readonly type: string;
   readonly data: JsonObject;
@@ -31,8 +32,9 @@ export interface LoadedStream<State> {
   readonly writtenByThisCommand: readonly StreamEvent[];
 }
 
+/** What folding a stream needs; time is in the events (never a hidden argument). */
 export interface Evolver<State, Event> {
-  evolve(state: State, event: Event, occurredAt?: string): State;
+  evolve(state: State, event: Event): State;
   readonly initialState: State;
 }
 
@@ -44,12 +46,15 @@ interface PendingAppend {
 
 /**
  * The one place the write side reads streams and appends to them for a command: it stamps every event
- * with the command's metadata and a deterministic id, and lets handlers tell a first run from a replay.
+ * with the command's metadata and a deterministic id, lets a definition tell a first run from a replay, and
+ * remembers every stream it read.
  *
  * Appends are held until the command is done and then written in one call with the command's outcome
- * (`flush`): on a store with atomic multi-stream appends, a command's events and its recorded answer
- * commit together or not at all, and a refused command writes nothing but its answer. Reads within the
- * session see the session's own pending appends.
+ * (`flush`): on a store with atomic multi-stream appends, a command's events and its recorded answer commit
+ * together or not at all, and a refused command writes nothing but its answer. **No decision on a stale
+ * read**: every stream the command read and does not append to becomes a condition of that call, at the
+ * revision it was read at, so if any of them moved meanwhile the commit fails and the command is decided
+ * again on fresh reads. Reads within the session see the session's own pending appends.
  */
 export class StreamSession {
   private readonly stored = new Map<string, readonly RecordedEvent[]>();
@@ -59,7 +64,7 @@ export class StreamSession {
   constructor(
     private readonly store: EventStore,
     readonly context: CommandContext,
-    /** The acting user; for bootstrap, the new administrator (known only once the handler picks the id). */
+    /** The acting user; for bootstrap, the new administrator (known once its definition picks the id). */
     private actorId: string | undefined,
     readonly now: string,
   ) {}
@@ -79,11 +84,8 @@ export class StreamSession {
     const events = [...(await this.readStored(streamId)), ...this.pendingEvents(streamId)];
     let state = evolver.initialState;
     for (const event of events) {
-      state = evolver.evolve(
-        state,
-        { type: event.type, data: event.data } as Event,
-        event.metadata.occurredAt as string,
-      );
+      const data = upcastEventData(event.type, event.data, event.metadata);
+      state = evolver.evolve(state, { type: event.type, data } as Event);
     }
     return {
       streamId,
@@ -99,7 +101,7 @@ export class StreamSession {
     const stored = this.stored.get(streamId);
     const pending = this.pending.get(streamId);
     if (!stored || loaded.events.length !== stored.length + (pending?.events.length ?? 0)) {
-      // A programming error, not a conflict: the handler decided on a view older than its own appends.
+      // A programming error, not a conflict: the definition decided on a view older than its own appends.
       throw new Error(`append to ${streamId} decided on a stale load`);
     }
     if (events.length === 0) return currentRevision(loaded);
@@ -129,7 +131,7 @@ export class StreamSession {
           causationId: this.context.commandId,
           actorId: this.actorId!,
           occurredAt: this.now,
-          schemaVersion: 1,
+          schemaVersion: schemaVersionOf(event.type),
         },
       };
       const metadata = sealMetadata(unsealed, previousHash);
@@ -166,27 +168,44 @@ export class StreamSession {
       typeof command === 'function' ? (command as (state: State) => Command)(loaded.state) : command;
     const events = decider.decide(resolved, loaded.state);
     const revision = this.append(loaded, events);
-    return { revision, state: applyAll(decider, loaded.state, events) };
+    return { revision, state: events.reduce((state, event) => decider.evolve(state, event), loaded.state) };
   }
 
   /**
-   * Writes the pending appends, then `last`, in one call (atomic where the store can), on `conditions`
-   * (a stream this command also appends to is already held to the revision it was decided on).
+   * The streams this command read and does not append to, at the revision it read them (no events: "no
+   * stream"), plus `extra` (the actor's stream as the executor found it). A stream in both keeps the
+   * executor's expectation: should it be older than this read, the commit fails and the command runs again.
    */
-  async flush(last: StreamAppend, conditions: readonly StreamCondition[] = []): Promise<AppendResult[]> {
+  conditions(extra: readonly StreamCondition[] = []): StreamCondition[] {
+    const conditions = new Map<string, StreamCondition>();
+    for (const condition of extra) conditions.set(condition.streamId, condition);
+    for (const [streamId, events] of this.stored) {
+      if (conditions.has(streamId)) continue;
+      const last = events[events.length - 1];
+      conditions.set(streamId, { streamId, expectedRevision: last ? last.revision : 'no_stream' });
+    }
+    return [...conditions.values()].filter((condition) => !this.pending.has(condition.streamId));
+  }
+
+  /**
+   * Writes the pending appends, then `last`, in one call (atomic where the store can), on the condition
+   * that every stream the command read is still as it was read (see `conditions`).
+   */
+  async flush(last: StreamAppend, extra: readonly StreamCondition[] = []): Promise<AppendResult[]> {
     return this.store.appendToStreams([...this.pending.values(), last], {
-      conditions: conditions.filter((condition) => !this.pending.has(condition.streamId)),
+      conditions: this.conditions(extra).filter((condition) => condition.streamId !== last.streamId),
     });
   }
 
   /**
    * Writes the pending appends now, ahead of the rest of the command: for a command whose events must
    * interleave across streams (bootstrap: the administrator, then the group they create, then their
-   * membership of it). Not atomic with what follows; a retry finds them as written by this command.
+   * membership of it). Held to what it read so far, like a flush; not atomic with what follows; a retry
+   * finds them as written by this command.
    */
-  async writeNow(): Promise<void> {
+  async writeNow(extra: readonly StreamCondition[] = []): Promise<void> {
     if (this.pending.size === 0) return;
-    await this.store.appendToStreams([...this.pending.values()]);
+    await this.store.appendToStreams([...this.pending.values()], { conditions: this.conditions(extra) });
     for (const streamId of this.pending.keys()) this.stored.delete(streamId);
     this.pending.clear();
     this.lastAppended = undefined;
@@ -214,14 +233,6 @@ export class StreamSession {
       revision: BigInt(first + index),
     }));
   }
-}
-
-function applyAll<State, Event>(
-  evolver: Evolver<State, Event>,
-  state: State,
-  events: readonly Event[],
-): State {
-  return events.reduce((current, event) => evolver.evolve(current, event), state);
 }
 
 function currentRevision(loaded: LoadedStream<unknown>): number {

@@ -3,9 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import { headers as natsHeaders, Msg, Subscription } from 'nats';
 import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
 import { EventStore } from '@certm3/event-store';
-import { commandSubjectWildcard, CommandReply, HEADERS } from '@certm3/contracts';
-import { COMMAND_REGISTRY } from '../commands/certm3-commands';
+import { commandSubjectWildcard, CommandReply, HEADERS, isCommandName } from '@certm3/contracts';
+import { describeError } from '@certm3/common';
 import { failure } from '../execution/command-executor';
+import { ExecuteCommand } from '../execution/execute-command';
+import { CommandMetrics } from '../metrics/command-metrics';
 import { parseCommandMessage } from './parse-command-message';
 import { whenServing } from './when-serving';
 
@@ -19,7 +21,7 @@ export interface CommandTransportSettings {
 }
 
 /**
- * NATS request-reply in front of the CommandBus. Instances share subjects through a queue group, so each
+ * NATS request-reply in front of the CommandBus (one ExecuteCommand per message, run by its definition). Instances share subjects through a queue group, so each
  * command reaches exactly one of them. Replies always carry the correlation id and are always JSON; no
  * input, however malformed, escapes as an exception.
  */
@@ -39,6 +41,7 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
     private readonly commandBus: CommandBus,
+    private readonly metrics: CommandMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -75,8 +78,13 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
       this.logger.warn({ message: 'command without a reply subject ignored', subject: message.subject });
       return;
     }
+    const started = process.hrtime.bigint();
+    this.metrics.started();
     let correlationId = message.headers?.get(HEADERS.correlationId) || '';
     let commandId = message.headers?.get(HEADERS.commandId) || '';
+    // Labelled by name only for known commands: metric label values stay bounded whatever is sent.
+    const subjectName = message.subject.slice(`${this.settings.subjectPrefix}.cmd.`.length);
+    const commandName = isCommandName(subjectName) ? subjectName : 'unknown';
     let reply: CommandReply;
     try {
       const parsed = await parseCommandMessage(
@@ -93,18 +101,22 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
       } else {
         correlationId = parsed.context.correlationId;
         commandId = parsed.context.commandId;
-        const { command } = COMMAND_REGISTRY[parsed.name];
-        reply = await this.commandBus.execute(new command(parsed.body as never, parsed.context));
+        reply = await this.commandBus.execute(new ExecuteCommand(parsed.name, parsed.body, parsed.context));
       }
     } catch (error) {
       this.logger.error({
         message: 'unexpected failure handling a command',
         subject: message.subject,
         correlationId,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
       reply = failure('INTERNAL', `An unexpected error; correlation id: ${correlationId}`, []);
     }
+    this.metrics.answered(
+      commandName,
+      reply.ok ? 'ok' : reply.error.code,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
     const headers = natsHeaders();
     if (correlationId) headers.set(HEADERS.correlationId, correlationId);
     if (commandId) headers.set(HEADERS.commandId, commandId);

@@ -1,22 +1,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
+import { canonicalJson, isUuid } from '@certm3/common';
 import {
+  BodyShape,
   COMMAND_NAMES,
-  COMMANDS_WITHOUT_ACTOR,
+  COMMANDS,
   CommandName,
   CommandReply,
   ErrorDetail,
   HEADERS,
+  isCommandName,
+  MAX_BODY_DEPTH,
   MAX_COMMAND_BYTES,
+  undeclaredFields,
+  validatorClass,
+  withoutSecrets,
 } from '@certm3/contracts';
-import { ERROR_CODES } from '@certm3/domain';
+import { ERROR_CODES, isLegacyBodyDigest } from '@certm3/domain';
 import { findUnstorableText } from '@certm3/event-store';
-import { COMMAND_REGISTRY } from '../commands/certm3-commands';
 import { CommandContext } from '../execution/command-context';
 import { failure } from '../execution/command-executor';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IncomingMessage {
   readonly subject: string;
@@ -28,35 +32,43 @@ export type ParsedCommand =
   | { ok: true; name: CommandName; body: object; context: CommandContext }
   | { ok: false; reply: CommandReply; correlationId: string };
 
+/** The class-validator class of every command's body, built once from its contract. */
+const VALIDATORS = new Map(
+  COMMAND_NAMES.map((name) => [name, validatorClass(`${name}Body`, COMMANDS[name].body)] as const),
+);
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Everything between the wire and the CommandBus: the subject names the command, the headers say who
- * sends it and under which idempotency key, the body must be a JSON object that satisfies the command's
- * schema. Each way of failing has its own code; nothing here touches the event store.
+ * Everything between the wire and the executor: the subject names the command, the headers say who sends
+ * it and under which idempotency key, the body must be strict UTF-8 JSON, nested no deeper than
+ * MAX_BODY_DEPTH, an object that meets the command's contract — no field it does not declare (`__proto__`
+ * and `constructor` included). Each way of failing has its own code; nothing here touches the event store.
  */
 export async function parseCommandMessage(
   message: IncomingMessage,
   subjectPrefix: string,
 ): Promise<ParsedCommand> {
-  const correlationId = validUuidOr(message.header(HEADERS.correlationId)) ?? randomUUID();
+  const correlationHeader = message.header(HEADERS.correlationId);
+  const correlationId = isUuid(correlationHeader) ? correlationHeader.toLowerCase() : randomUUID();
   const reject = (reply: CommandReply): ParsedCommand => ({ ok: false, reply, correlationId });
+  const malformed = (message: string, problem: string) =>
+    reject(failure('MALFORMED_MESSAGE', message, [{ field: 'body', problems: [problem] }]));
 
   const name = message.subject.startsWith(`${subjectPrefix}.cmd.`)
     ? message.subject.slice(`${subjectPrefix}.cmd.`.length)
     : message.subject;
-  if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
+  if (!isCommandName(name)) {
     return reject(
       failure('UNKNOWN_COMMAND', `no command named "${name}"`, [{ field: 'subject', known: COMMAND_NAMES }]),
     );
   }
-  const commandName = name as CommandName;
+  const contract = COMMANDS[name];
 
   if (message.data.length > MAX_COMMAND_BYTES) {
-    return reject(
-      failure(
-        'MALFORMED_MESSAGE',
-        `the body is ${message.data.length} bytes; at most ${MAX_COMMAND_BYTES} are accepted`,
-        [{ field: 'body', problems: ['too large'] }],
-      ),
+    return malformed(
+      `the body is ${message.data.length} bytes; at most ${MAX_COMMAND_BYTES} are accepted`,
+      'too large',
     );
   }
 
@@ -64,37 +76,42 @@ export async function parseCommandMessage(
   const commandId = message.header(HEADERS.commandId);
   if (!commandId)
     headerProblems.push({ field: HEADERS.commandId, problems: ['is required (the idempotency key)'] });
-  else if (!UUID.test(commandId))
+  else if (!isUuid(commandId))
     headerProblems.push({ field: HEADERS.commandId, problems: ['must be a UUID'] });
   const actorId = message.header(HEADERS.actorId);
-  const needsActor = !COMMANDS_WITHOUT_ACTOR.includes(commandName);
-  if (needsActor && !actorId) headerProblems.push({ field: HEADERS.actorId, problems: ['is required'] });
-  else if (actorId && !UUID.test(actorId))
+  if (contract.actor === 'required' && !actorId)
+    headerProblems.push({ field: HEADERS.actorId, problems: ['is required'] });
+  else if (actorId && !isUuid(actorId))
     headerProblems.push({ field: HEADERS.actorId, problems: ['must be a UUID'] });
-  const correlationHeader = message.header(HEADERS.correlationId);
-  if (correlationHeader && !UUID.test(correlationHeader)) {
+  if (correlationHeader && !isUuid(correlationHeader)) {
     headerProblems.push({ field: HEADERS.correlationId, problems: ['must be a UUID when given'] });
   }
   if (headerProblems.length > 0) {
     return reject(failure('MALFORMED_MESSAGE', 'missing or malformed headers', headerProblems));
   }
 
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(Buffer.from(message.data).toString('utf8'));
+    // Not the lenient decoding that turns bad bytes into U+FFFD and stores them.
+    text = STRICT_UTF8.decode(message.data);
   } catch {
-    return reject(
-      failure('MALFORMED_MESSAGE', 'the body is not JSON', [
-        { field: 'body', problems: ['must be a JSON object'] },
-      ]),
+    return malformed('the body is not valid UTF-8', 'must be UTF-8 encoded JSON');
+  }
+  const depth = nestingDepth(text);
+  if (depth > MAX_BODY_DEPTH) {
+    return malformed(
+      `the body is nested ${depth} deep; at most ${MAX_BODY_DEPTH} levels are accepted`,
+      'nested too deep',
     );
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return malformed('the body is not JSON', 'must be a JSON object');
+  }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return reject(
-      failure('MALFORMED_MESSAGE', 'the body must be a JSON object', [
-        { field: 'body', problems: ['must be a JSON object'] },
-      ]),
-    );
+    return malformed('the body must be a JSON object', 'must be a JSON object');
   }
 
   // PostgreSQL cannot store the NUL character or an unpaired surrogate in text or jsonb (nor will the event
@@ -113,29 +130,66 @@ export async function parseCommandMessage(
     );
   }
 
-  const schema = COMMAND_REGISTRY[commandName].body;
-  const body = plainToInstance(schema, json);
-  const errors = await validate(body, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-  });
-  if (errors.length > 0) {
-    return reject(failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, errors.map(describe)));
-  }
+  const undeclared = undeclaredFields(contract.body, json);
+  const body = plainToInstance(VALIDATORS.get(name)!, declaredOnly(contract.body, json)) as object;
+  const errors = await validate(body, { forbidUnknownValues: true });
+  const details = [
+    ...undeclared.map((field) => ({ field, problems: [`property ${field} should not exist`] })),
+    ...errors.flatMap((error) => describe(error)),
+  ];
+  if (details.length > 0) return reject(failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, details));
 
+  const bodyDigest = digestV2(contract.body, json);
   return {
     ok: true,
-    name: commandName,
+    name,
     body,
     context: {
-      commandName,
+      commandName: name,
       commandId: commandId!.toLowerCase(),
       correlationId,
       actorId: actorId?.toLowerCase(),
-      bodyDigest: digest(json),
+      bodyDigest,
+      matchesRecordedDigest: (recorded) =>
+        recorded === bodyDigest || (isLegacyBodyDigest(recorded) && recorded === legacyDigest(json)),
     },
   };
+}
+
+/**
+ * How deep arrays and objects nest in a JSON text, without parsing it (strings skipped, escapes honoured).
+ * A parse of a body nested ten thousand deep succeeds; every recursive step after it overflows the stack.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const character = text.charCodeAt(index);
+    if (inString) {
+      if (character === 0x5c /* \ */) index++;
+      else if (character === 0x22 /* " */) inString = false;
+    } else if (character === 0x22) inString = true;
+    else if (character === 0x7b /* { */ || character === 0x5b /* [ */) deepest = Math.max(deepest, ++depth);
+    else if (character === 0x7d /* } */ || character === 0x5d /* ] */) depth--;
+  }
+  return deepest;
+}
+
+/** The body with only the fields its contract declares (the others are reported, never transformed). */
+function declaredOnly(shape: BodyShape, value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (!Object.prototype.hasOwnProperty.call(shape, key)) continue;
+    const spec = shape[key].spec;
+    if (spec.kind === 'object') result[key] = declaredOnly(spec.shape, inner);
+    else if (spec.kind === 'array' && spec.items.spec.kind === 'object' && Array.isArray(inner)) {
+      const itemShape = spec.items.spec.shape;
+      result[key] = inner.map((item) => declaredOnly(itemShape, item));
+    } else result[key] = inner;
+  }
+  return result;
 }
 
 function fieldsWithUnstorableText(body: unknown): { field: string; problem: string }[] {
@@ -147,29 +201,27 @@ function fieldsWithUnstorableText(body: unknown): { field: string; problem: stri
   return fields;
 }
 
-function describe(error: ValidationError): ErrorDetail {
-  return {
-    field: error.property,
-    problems: Object.values(error.constraints ?? { invalid: `${error.property} is invalid` }),
-  };
+function describe(error: ValidationError, prefix = ''): ErrorDetail[] {
+  const field = prefix ? `${prefix}.${error.property}` : error.property;
+  const own = error.constraints
+    ? [{ field, problems: Object.values(error.constraints) }]
+    : error.children && error.children.length > 0
+      ? []
+      : [{ field, problems: [`${field} is invalid`] }];
+  return [...own, ...(error.children ?? []).flatMap((child) => describe(child, field))];
 }
 
-function validUuidOr(value: string | undefined): string | undefined {
-  return value && UUID.test(value) ? value.toLowerCase() : undefined;
+/**
+ * "v2:" + SHA-256 of the body's canonical JSON without its secret fields. The digest is stored (in the
+ * command's outcome) and exported: a fast hash over a password is a password to a dictionary attack.
+ */
+function digestV2(shape: BodyShape, body: unknown): string {
+  return `v2:${createHash('sha256')
+    .update(canonicalJson(withoutSecrets(shape, body)))
+    .digest('hex')}`;
 }
 
-/** SHA-256 of the body with keys sorted: the same command sent twice has the same digest. */
-export function digest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
+/** The digest outcomes recorded before 2026-12 hold; computed only to recognise a replay of such a command. */
+function legacyDigest(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }

@@ -9,7 +9,8 @@ import { ErrorCode } from '../shared/error-codes';
 export function deciderSpec<Command, Event, State>(decider: Decider<Command, Event, State>) {
   return {
     given(history: Event[]) {
-      const state = history.reduce(decider.evolve, decider.initialState);
+      // An explicit fold: evolve gets the state and the event, never reduce's index as a hidden third argument.
+      const state = history.reduce((current, event) => decider.evolve(current, event), decider.initialState);
       return {
         when(command: Command) {
           const decide = () => decider.decide(command, state);

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
 import {
   decideEmailReservation,
-  evolveEmailReservation,
+  emailReservationDecider,
   normalizeEmail,
   streamIds,
   userDecider,
@@ -10,22 +9,22 @@ import {
 } from '@certm3/domain';
 import { StreamSession } from '../execution/stream-session';
 
-const reservationEvolver = { initialState: { holder: null }, evolve: evolveEmailReservation } as const;
-
-/** Reserves and releases addresses in their reservation streams (see the domain's email-reservation). */
-@Injectable()
-export class EmailReservations {
-  /** The stream that holds the reservation of `email` (to preload it with others). */
+/**
+ * Reserves and releases addresses in their reservation streams (see the domain's email-reservation): a
+ * reservation is an append with the revision read, so of two concurrent reservations exactly one succeeds.
+ */
+export const emailReservations = {
+  /** The stream that holds the reservation of `email` (to read it with the command's other streams). */
   streamFor(email: string): string {
-    return reservationStream(email);
-  }
+    return streamIds.emailReservation(createHash('sha256').update(normalizeEmail(email)).digest('hex'));
+  },
 
   async reserve(session: StreamSession, email: string, userId: string): Promise<void> {
-    const streamId = reservationStream(email);
-    const loaded = await session.load(streamId, reservationEvolver);
+    const loaded = await session.load(this.streamFor(email), emailReservationDecider);
     let holderUsesAddress: boolean | undefined;
     const holder = loaded.state.holder;
     if (holder !== null && holder !== userId) {
+      // Read, so held at commit like any other read: a holder taking the address back meanwhile is seen.
       const holderStream = await session.load(streamIds.user(holder), userDecider);
       holderUsesAddress = userUsesEmail(holderStream.state, email);
     }
@@ -34,15 +33,10 @@ export class EmailReservations {
       loaded.state,
     );
     session.append(loaded, events);
-  }
+  },
 
   async release(session: StreamSession, email: string, userId: string): Promise<void> {
-    const streamId = reservationStream(email);
-    const loaded = await session.load(streamId, reservationEvolver);
+    const loaded = await session.load(this.streamFor(email), emailReservationDecider);
     session.append(loaded, decideEmailReservation({ type: 'ReleaseEmail', userId }, loaded.state));
-  }
-}
-
-function reservationStream(email: string): string {
-  return streamIds.emailReservation(createHash('sha256').update(normalizeEmail(email)).digest('hex'));
-}
+  },
+};

@@ -1,0 +1,12 @@
+import { CommandName } from '@certm3/contracts';
+import { CERTIFICATE_COMMAND_DEFINITIONS } from './certificates/certificates.definitions';
+import { CommandDefinition } from './execution/command-definition';
+import { GROUP_COMMAND_DEFINITIONS } from './identity/groups.definitions';
+import { USER_COMMAND_DEFINITIONS } from './identity/users.definitions';
+
+/** Every command's definition, by name: a command without one does not compile (see DefinitionsOf). */
+export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefinition } = {
+  ...USER_COMMAND_DEFINITIONS,
+  ...GROUP_COMMAND_DEFINITIONS,
+  ...CERTIFICATE_COMMAND_DEFINITIONS,
+} as { readonly [Name in CommandName]: CommandDefinition };

@@ -1,0 +1,52 @@
+import { BodyOfContract, CommandName, COMMANDS, ContractOf } from '@certm3/contracts';
+import { PasswordHasher } from '../security/password-hasher';
+import { CommandContext, CommandResult } from './command-context';
+import { StreamSession } from './stream-session';
+
+/** What definitions may use besides the event store: injected once, shared by every command. */
+export interface CommandServices {
+  readonly passwords: PasswordHasher;
+}
+
+export interface CommandInput<Name extends CommandName> {
+  readonly body: BodyOfContract<ContractOf<Name>>;
+  readonly context: CommandContext;
+}
+
+export interface CommandRun<Name extends CommandName, Prepared> extends CommandInput<Name> {
+  readonly prepared: Prepared;
+  readonly session: StreamSession;
+  readonly services: CommandServices;
+}
+
+/**
+ * How one command is carried out, as data the one executor runs (see CommandExecutor):
+ * - `prepare`: once per delivery, before the first attempt and never repeated by a retry — derived ids, a
+ *   password's (deliberately slow) hash, a certificate's parse; a CommandValidationError here is the
+ *   body's fault and is answered VALIDATION_FAILED without being recorded.
+ * - `reads`: the streams the decision reads, fetched together in one round trip before it runs.
+ * - `decide`: loads streams through the session, decides with the domain's deciders and appends through
+ *   the session; every stream it read is held to the revision it read at commit, or it is decided again.
+ * - `actingUser`: for a command without an actor (bootstrap), who the events are by.
+ */
+export interface CommandDefinition<Name extends CommandName = CommandName, Prepared = unknown> {
+  readonly contract: ContractOf<Name>;
+  prepare?(input: CommandInput<Name>, services: CommandServices): Promise<Prepared> | Prepared;
+  reads?(input: CommandInput<Name> & { readonly prepared: Prepared }): readonly string[];
+  decide(run: CommandRun<Name, Prepared>): Promise<CommandResult>;
+  actingUser?(input: CommandInput<Name> & { readonly prepared: Prepared }): string;
+}
+
+export function defineCommandHandler<Name extends CommandName, Prepared = undefined>(
+  name: Name,
+  definition: Omit<CommandDefinition<Name, Prepared>, 'contract'>,
+): CommandDefinition<Name, Prepared> {
+  return { contract: COMMANDS[name], ...definition };
+}
+
+/** The definitions of a set of contracts, one per name: a contract without one does not compile. */
+export type DefinitionsOf<Contracts> = {
+  // Each definition prepares what it needs; the record only insists that every command has one.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly [Name in keyof Contracts & CommandName]: CommandDefinition<Name, any>;
+};
