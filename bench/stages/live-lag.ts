@@ -1,0 +1,64 @@
+/**
+ * Live projection lag: a command API and a projector started as processes, commands sent on a schedule of
+ * 500 a second, and for every tenth the time from its reply until its row is in the read model.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { percentiles, round } from '../measure';
+import { startApp, startCommandApi } from '../support/apps';
+import { connectAsAdministrator } from '../support/commands';
+import { scratchDatabase } from '../support/scratch';
+
+export async function liveLag() {
+  const events = await scratchDatabase('bench_live_events');
+  const read = await scratchDatabase('bench_live_read');
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  await startCommandApi(events.url, prefix);
+  await startApp('projector', { EVENT_STORE_URL: events.url, CERTM3_DATABASE_URL: read.url });
+  const { nats, sender } = await connectAsAdministrator(prefix);
+  // A pool: many lag probes poll at once.
+  const reader = new Pool({ connectionString: read.url, max: 4 });
+  const rate = 500;
+  const seconds = 8;
+  const lags: number[] = [];
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  let failed = 0;
+  while (performance.now() - started < seconds * 1000) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    while (sent < due) {
+      const index = sent++;
+      const name = `live-${index}-${randomUUID().slice(0, 6)}`;
+      pending.push(
+        sender.send('CreateGroup', { name }).then(
+          async () => {
+            if (index % 10 !== 0) return;
+            const committed = performance.now();
+            for (;;) {
+              const { rowCount } = await reader.query('SELECT 1 FROM certm3.groups WHERE name = $1', [name]);
+              if (rowCount) break;
+              await new Promise((resolve) => setTimeout(resolve, 1));
+            }
+            lags.push(performance.now() - committed);
+          },
+          () => void failed++,
+        ),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(pending);
+  const achieved = round(sent / ((performance.now() - started) / 1000), 0);
+  await reader.end();
+  await nats.close();
+  return {
+    targetCommandsPerSecond: rate,
+    achievedCommandsPerSecond: achieved,
+    failed,
+    samples: lags.length,
+    ...percentiles(lags),
+  };
+}
+
+export type LiveLag = Awaited<ReturnType<typeof liveLag>>;

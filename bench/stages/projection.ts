@@ -1,0 +1,44 @@
+/**
+ * Projection catch-up: the certm3 read model rebuilt in this process from a seeded log, compared to the
+ * 500-row INSERT baseline. Every import of the projector's internals is here and nowhere else in bench/.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
+import { PostgresEventStore } from '@certm3/event-store';
+import { migrateReadModel } from '../../apps/projector/src/read-model/migrations';
+import { Certm3ReadModel } from '../../apps/projector/src/read-model/certm3-tables';
+import { replayInto } from '../../apps/projector/src/operations/replay';
+import { cpuBetween, ratio, readCpu, round } from '../measure';
+import { log } from '../support/log';
+import { cores } from '../support/machine';
+import { scratchDatabase } from '../support/scratch';
+
+export async function projectionCatchUp(store: PostgresEventStore, batchedInsertRowsPerSecond: number) {
+  const read = await scratchDatabase('bench_proj_read');
+  const pool = new Pool({ connectionString: read.url, max: 2 });
+  const db = new Kysely<Certm3ReadModel>({ dialect: new PostgresDialect({ pool }) });
+  await migrateReadModel(db as Kysely<unknown>, 'certm3');
+  log('rebuilding the certm3 tables from the log');
+  const cpuGroups = {
+    projector: (pid: number) => pid === process.pid,
+    postgres: (_pid: number, name: string) => name === 'postgres',
+    other: () => true,
+  };
+  const cpuBefore = readCpu(cpuGroups);
+  const started = performance.now();
+  const applied = await replayInto(store, db, 'certm3', { batchSize: 1_000 });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), applied / 1_000, cores());
+  const eventsPerSecond = round(applied / seconds, 0);
+  await db.destroy();
+  return {
+    events: applied,
+    seconds: round(seconds),
+    eventsPerSecond,
+    machineBusy: cpu.machineBusy,
+    cpuMsPer1000Events: cpu.msPerOperation,
+    ratioToBatchedInsert: ratio(eventsPerSecond, batchedInsertRowsPerSecond),
+  };
+}
+
+export type ProjectionCatchUp = Awaited<ReturnType<typeof projectionCatchUp>>;

@@ -1,0 +1,70 @@
+/**
+ * The apps as the benchmark runs them: separate processes started from their sources, as a deployment
+ * would run them, and stopped at the end of the run. The apps' entry files are named here and nowhere else.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const children: ChildProcess[] = [];
+
+/** Cost of the password hash the command API uses in the benchmark (reported with the command path). */
+export const PASSWORD_SCRYPT_LOG2_COST = 10;
+
+export function startApp(
+  app: 'command-api' | 'projector',
+  env: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      // BENCH_CPU_PROFILE=dir writes a V8 CPU profile of each app there (open it in Chrome's devtools).
+      ...(process.env.BENCH_CPU_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
+        : []),
+      '-r',
+      '@swc-node/register',
+      join(ROOT, 'apps', app, 'src', 'main.ts'),
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        COMMAND_API_HTTP_PORT: '0',
+        PROJECTOR_HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('started')) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${output}`)));
+    // LOG_LEVEL=warn hides the "started" line: fall back to waiting for the subscription.
+    setTimeout(() => resolve(child), 6_000);
+  });
+}
+
+/** A command API on the given event store, answering commands under the given subject prefix. */
+export function startCommandApi(eventStoreUrl: string, subjectPrefix: string): Promise<ChildProcess> {
+  return startApp('command-api', {
+    EVENT_STORE_URL: eventStoreUrl,
+    NATS_SUBJECT_PREFIX: subjectPrefix,
+    PASSWORD_SCRYPT_LOG2_COST: String(PASSWORD_SCRYPT_LOG2_COST),
+  });
+}
+
+/** Asks every app started to stop, then gives them a second to let go of their connections. */
+export async function stopApps(): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
