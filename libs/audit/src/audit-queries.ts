@@ -5,8 +5,9 @@ import {
   serializePosition,
   StreamNotFoundError,
 } from '@certm3/event-store';
+import { upcastEventData } from '@certm3/domain';
 import { EntityKind, ENTITY_KINDS } from './entities';
-import { redact } from './redact';
+import { redact, redactEventData } from './redact';
 
 export interface HistoryEntry {
   readonly revision: number;
@@ -36,7 +37,7 @@ const occurredAtOf = (event: RecordedEvent) =>
 /** Every event of one entity, in order, with who and why, secrets redacted. */
 export async function history(store: EventStore, kind: EntityKind, id: string): Promise<HistoryEntry[]> {
   return (await entityEvents(store, kind, id)).map((event) => {
-    const data = redact(event.data) as Record<string, unknown>;
+    const data = redactEventData(event.type, event.data);
     return {
       revision: Number(event.revision),
       position: serializePosition(event.position),
@@ -82,9 +83,10 @@ export async function stateAt(
   );
   let state: unknown = evolver.initialState;
   for (const event of events) {
+    // Older schema versions are brought up to the current shape first, as the write side does.
     state = (evolver.evolve as (s: unknown, e: unknown) => unknown)(state, {
       type: event.type,
-      data: event.data,
+      data: upcastEventData(event.type, event.data, event.metadata),
     });
   }
   const last = events[events.length - 1];

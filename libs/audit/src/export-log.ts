@@ -1,5 +1,5 @@
 import { EventStore, serializePosition } from '@certm3/event-store';
-import { redact } from './redact';
+import { redactEventData } from './redact';
 
 export interface ExportOptions {
   readonly from?: Date;
@@ -44,7 +44,7 @@ export async function exportLog(
         type: event.type,
         occurredAt,
         recordedAt: event.recordedAt.toISOString(),
-        data: redact(event.data),
+        data: redactEventData(event.type, event.data),
         metadata: event.metadata,
       })}\n`,
     );

@@ -1,7 +1,10 @@
+import { EVENT_CATALOG, isEventType, isLegacyBodyDigest } from '@certm3/domain';
+
 /** Field names whose values never leave the audit tools: hashes of secrets are secrets too. */
 const SECRET_FIELD = /password|secret|token|private.?key|key.?material|mfa/i;
 export const REDACTED = '[redacted]';
 
+/** Any value with secret-looking field names redacted, at any depth. */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === 'object') {
@@ -13,4 +16,17 @@ export function redact(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * An event's data as the audit tools show it: the catalogue's secret fields and secret-looking names
+ * redacted, and a command outcome's legacy body digest too — before 2026-12 it was a bare SHA-256 over the
+ * whole body, password included, which a dictionary attack on an export reverses in seconds.
+ */
+export function redactEventData(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(isEventType(type) ? EVENT_CATALOG[type].secretFields : []);
+  const shown = redact(data) as Record<string, unknown>;
+  for (const field of secret) if (field in shown) shown[field] = REDACTED;
+  if (isLegacyBodyDigest(shown.bodyDigest)) shown.bodyDigest = REDACTED;
+  return shown;
 }

@@ -1,0 +1,149 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { CommandReply } from '@certm3/contracts';
+import { collect, createEventStore, EventStore, RecordedEvent } from '@certm3/event-store';
+import { createTestCertificate } from '@certm3/test-support/certificates';
+import { CommandClient } from '@certm3/test-support/command-client';
+import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { startCommandApiInProcess } from './testing/in-process-command-api';
+
+/**
+ * No decision on a stale read, through the wire, on the PostgreSQL event store: every stream a command's
+ * decision read (its actor, the certificate's owner, the group) must still be as it was read when the
+ * command's events commit. Each race below let a decision made on a stale read land before this was so
+ * (the actor alone was held, and a condition was a plain read racing the commit). Global log order is the
+ * order readers (the projector, auditors) see.
+ */
+describe('decisions hold at commit: concurrent commands never act on a stale read', () => {
+  let database: ScratchDatabase;
+  let app: INestApplication;
+  let client: CommandClient;
+  let store: EventStore;
+  let adminId: string;
+  const prefix = `certm3-stale-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('certm3_stale_reads');
+    app = await startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
+    client = await CommandClient.connect(prefix);
+    store = await createEventStore({ url: database.url });
+    adminId = ok(
+      await client.reply(
+        'BootstrapAdministrator',
+        { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
+        { actorId: null },
+      ),
+    ).id;
+    client.defaultActorId = adminId;
+  });
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    await store?.close();
+    await database?.drop();
+  });
+
+  function ok(reply: CommandReply): { id: string; revision: number } {
+    if (!reply.ok) throw new Error(`expected success, got ${JSON.stringify(reply)}`);
+    return reply.data;
+  }
+  const registerUser = async () =>
+    ok(
+      await client.reply('RegisterUser', {
+        username: 'racer',
+        email: `${randomUUID()}@example.com`,
+        password: 'a long enough password',
+      }),
+    ).id;
+  /** The log in the order every reader sees it. */
+  const log = async (): Promise<RecordedEvent[]> => collect(store.readAll());
+  const indexOf = (events: RecordedEvent[], match: (event: RecordedEvent) => boolean) =>
+    events.findIndex(match);
+
+  it('DeactivateUser ‖ RegisterCertificate for that user never leaves a certificate registered after the deactivation', async () => {
+    const pem = await createTestCertificate();
+    const rounds = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const userId = await registerUser();
+        const [, registered] = await Promise.all([
+          client.reply('DeactivateUser', { userId }),
+          client.reply('RegisterCertificate', { userId, certificateData: pem }),
+        ]);
+        return { userId, registered };
+      }),
+    );
+    const events = await log();
+    const late = rounds.filter(({ userId }) => {
+      const deactivated = indexOf(events, (e) => e.type === 'UserDeactivated' && e.data.userId === userId);
+      const registered = indexOf(
+        events,
+        (e) => e.type === 'CertificateRegistered' && e.data.userId === userId,
+      );
+      return registered > deactivated;
+    });
+    expect(late).toEqual([]);
+    // Each registration that lost the race was decided again and refused: the owner was inactive.
+    for (const { registered } of rounds) {
+      if (!registered.ok) expect(registered.error.code).toBe('USER_INACTIVE');
+    }
+  });
+
+  it('AddUserToGroup ‖ DeleteGroup never writes a membership of a deleted group', async () => {
+    const rounds = await Promise.all(
+      Array.from({ length: 40 }, async (_, round) => {
+        const userId = await registerUser();
+        const name = `doomed-${round}-${randomUUID().slice(0, 8)}`;
+        ok(await client.reply('CreateGroup', { name }));
+        await Promise.all([
+          client.reply('AddUserToGroup', { userId, groupName: name }),
+          client.reply('DeleteGroup', { name }),
+        ]);
+        return { userId, name };
+      }),
+    );
+    const events = await log();
+    const membershipsAfterDeletion = rounds.filter(({ userId, name }) => {
+      const created = events.find((e) => e.type === 'GroupCreated' && e.data.name === name)!;
+      const deleted = indexOf(
+        events,
+        (e) => e.type === 'GroupDeleted' && e.data.groupId === created.data.groupId,
+      );
+      const joined = indexOf(
+        events,
+        (e) =>
+          e.type === 'UserAddedToGroup' &&
+          e.data.userId === userId &&
+          e.data.groupId === created.data.groupId,
+      );
+      return joined > deleted;
+    });
+    expect(membershipsAfterDeletion).toEqual([]);
+  });
+
+  it('a burst of 20 commands by a user racing their deactivation: none lands after it', async () => {
+    const late: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const actorId = await registerUser();
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, index) =>
+          client.reply(
+            'CreateGroup',
+            { name: `burst-${round}-${index}-${randomUUID().slice(0, 6)}` },
+            { actorId },
+          ),
+        ),
+        client.reply('DeactivateUser', { userId: actorId }),
+      ]);
+      const events = await log();
+      const deactivated = indexOf(events, (e) => e.type === 'UserDeactivated' && e.data.userId === actorId);
+      late.push(
+        ...events
+          .slice(deactivated + 1)
+          .filter((e) => e.metadata.actorId === actorId && !e.type.startsWith('Command'))
+          .map((e) => `${e.type} ${e.streamId}`),
+      );
+    }
+    expect(late).toEqual([]);
+  });
+});
