@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@certm3/common';
 import { exportLog, history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
 import { createEventStore, EventStore, ReadAllUnsettledError } from '@certm3/event-store';
 
@@ -122,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
         return fail(`unknown verb "${verb}"\n\n${USAGE}`);
     }
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    return fail(errorMessage(error));
   } finally {
     await store?.close();
   }

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@certm3/common';
 import { connect, headers as natsHeaders } from 'nats';
-import { COMMAND_NAMES, commandSubject, DEFAULT_SUBJECT_PREFIX, HEADERS } from '@certm3/contracts';
+import {
+  COMMAND_NAMES,
+  COMMANDS,
+  commandSubject,
+  DEFAULT_SUBJECT_PREFIX,
+  HEADERS,
+  isCommandName,
+} from '@certm3/contracts';
+import { describeCommand } from './describe-command';
 
 const USAGE = `certm3 command-line client: sends one command over NATS and prints the reply.
 
   npm run cli -- <CommandName> '<json body>' [options]
   npm run cli -- bootstrap --username <name> --email <address> [--password <password>]
+  npm run cli -- commands                  every command, one line each
+  npm run cli -- <CommandName> --help      its permission, body fields and their rules (from its contract)
 
 options:
   --actor <uuid>           actor-id header (required for every command but bootstrap; or CERTM3_ACTOR_ID)
@@ -18,7 +29,6 @@ options:
   --timeout <ms>           how long to wait for the reply (default 10000)
 
 bootstrap reads the password from --password or, better (it stays out of shell history), CERTM3_PASSWORD.
-Commands: ${COMMAND_NAMES.join(', ')}
 Exit code: 0 when the reply is ok, 1 when it is an error, 2 on bad usage or no reply.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -38,9 +48,22 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const [first] = positionals;
+  if (first === 'commands') {
+    for (const name of COMMAND_NAMES) process.stdout.write(`${name.padEnd(24)} ${COMMANDS[name].summary}\n`);
+    return 0;
+  }
+  if (values.help && first && isCommandName(first)) {
+    process.stdout.write(`${describeCommand(first)}\n`);
+    return 0;
+  }
   if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
+  }
+  if (first !== 'bootstrap' && !isCommandName(first)) {
+    process.stderr.write(`no command named "${first}"; npm run cli -- commands lists them\n`);
+    return 2;
   }
 
   let name = positionals[0];
@@ -88,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
     return reply.ok ? 0 : 1;
   } catch (error) {
-    process.stderr.write(`no reply: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`no reply: ${errorMessage(error)}\n`);
     return 2;
   } finally {
     await connection.close();
@@ -98,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     process.exit(2);
   },
 );

@@ -1,4 +1,6 @@
 import { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { CommandClient } from '@certm3/test-support/command-client';
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
 import { freePort, startNatsServer, TcpProxy } from '@certm3/test-support/network';
 import { dropDatabase, scratchDatabaseUrl, TEST_POSTGRES_URL } from '@certm3/test-support/scratch-database';
@@ -28,8 +30,9 @@ describe('command-api process', () => {
     await dropDatabase(eventStore.name);
   });
 
-  it('starts, reports every dependency up, and stops cleanly on SIGTERM', async () => {
-    app = AppProcess.start('command-api', { EVENT_STORE_URL: eventStore.url });
+  it('starts, reports every dependency up, counts commands at /metrics, and stops cleanly on SIGTERM', async () => {
+    const prefix = `certm3-lifecycle-${randomUUID().slice(0, 8)}`;
+    app = AppProcess.start('command-api', { EVENT_STORE_URL: eventStore.url, NATS_SUBJECT_PREFIX: prefix });
     const port = await app.started();
 
     const health = await healthWhen(port, ({ status }) => status === 200);
@@ -39,6 +42,29 @@ describe('command-api process', () => {
       checks: { eventStore: { status: 'up', adapter: 'postgres' }, nats: { status: 'up' } },
     });
     expect((await getJson(port, '/health/live')).status).toBe(200);
+
+    const client = await CommandClient.connect(prefix);
+    try {
+      const password = 'correct horse battery staple';
+      const bootstrap = { username: 'admin', email: 'admin@example.com', password };
+      expect(await client.reply('BootstrapAdministrator', bootstrap, { actorId: null })).toMatchObject({
+        ok: true,
+      });
+      expect(await client.reply('CreateGroup', { name: 'ops' }, { actorId: randomUUID() })).toMatchObject({
+        error: { code: 'FORBIDDEN' },
+      });
+      await client.reply('LaunchMissiles', {}, { actorId: randomUUID() });
+    } finally {
+      await client.close();
+    }
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
+    const text = await metrics.text();
+    expect(text).toContain('certm3_commands_total{command="BootstrapAdministrator",outcome="ok"} 1');
+    expect(text).toContain('certm3_commands_total{command="CreateGroup",outcome="FORBIDDEN"} 1');
+    expect(text).toContain('certm3_commands_total{command="unknown",outcome="UNKNOWN_COMMAND"} 1');
+    expect(text).toMatch(/certm3_command_duration_seconds_count\{command="BootstrapAdministrator"\} 1/);
+    expect(text).toContain('certm3_commands_in_flight 0');
 
     app.signal('SIGTERM');
     expect(await app.exited).toBe(0);

@@ -1,3 +1,4 @@
+import { describeError } from '@certm3/common';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommonSettings } from './config/common-settings';
@@ -34,7 +35,7 @@ export async function runNestApp<Settings extends CommonSettings>(options: {
   } catch (error) {
     logger.fatal({
       message: 'start-up failed',
-      error: error instanceof Error ? error.message : String(error),
+      error: describeError(error),
     });
     process.exit(1);
   }
@@ -73,7 +74,7 @@ function stopOnSignals(app: INestApplication, logger: Logger): void {
     } catch (error) {
       logger.error({
         message: 'shutdown failed',
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error),
       });
       process.exit(1);
     }

@@ -1,3 +1,4 @@
+import { describeError } from '@certm3/common';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Msg, Subscription } from 'nats';
 import { history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
@@ -60,7 +61,7 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
         this.logger.error({
           message: 'audit query failed',
           query,
-          error: error instanceof Error ? error.message : String(error),
+          error: describeError(error),
         });
         reply = failure('INTERNAL', 'An unexpected error', []);
       }

@@ -1,3 +1,5 @@
+import { errorMessage } from '@certm3/common';
+
 /** A dependency the health endpoint reports on. `check` resolves when it answers, throws when not. */
 export interface HealthIndicator {
   readonly name: string;
@@ -34,7 +36,7 @@ export async function checkHealth(indicators: readonly HealthIndicator[]): Promi
       } catch (error) {
         return [
           indicator.name,
-          { status: 'down', error: error instanceof Error ? error.message : String(error) },
+          { status: 'down', error: errorMessage(error) },
         ];
       } finally {
         clearTimeout(timer);

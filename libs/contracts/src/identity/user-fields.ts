@@ -9,5 +9,5 @@ export const userFields = {
   password: field
     .text({ minLength: 12, maxLength: 1024 })
     .secret()
-    .describe('stored only as a salted scrypt hash; never logged, digested or replied'),
+    .describe('stored only as a salted scrypt hash'),
 };
