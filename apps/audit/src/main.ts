@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@certm3/common';
+import { ConfigurationError, loadConfig } from '@certm3/app-runtime';
+import { AuditSettings } from './audit.settings';
 import { exportLog, history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
 import { createEventStore, EventStore, ReadAllUnsettledError } from '@certm3/event-store';
 
@@ -52,7 +54,11 @@ async function main(argv: string[]): Promise<number> {
 
   let store: EventStore | undefined;
   try {
-    store = await createEventStore({ url: process.env.EVENT_STORE_URL, readAllSettleMs: settleMs() });
+    const settings = loadSettings();
+    store = await createEventStore({
+      url: settings.EVENT_STORE_URL,
+      readAllSettleMs: settings.AUDIT_SETTLE_MS,
+    });
     switch (verb) {
       case 'history': {
         const entries = await history(store, kind as keyof typeof ENTITY_KINDS, id);
@@ -105,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
         const seconds = (Date.now() - started) / 1000;
         process.stderr.write(
           `export: done, ${result.exported} of ${result.examined} events in ${seconds.toFixed(1)} s` +
-            (process.env.CERTM3_AUDIT_REPORT_MEMORY
+            (settings.CERTM3_AUDIT_REPORT_MEMORY === '1'
               ? `; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`
               : '') +
             '\n',
@@ -131,15 +137,17 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-/** AUDIT_SETTLE_MS: how long export and verify wait at the log's end for transactions older than them. */
-function settleMs(): number | undefined {
-  const text = process.env.AUDIT_SETTLE_MS;
-  if (text === undefined || text === '') return undefined;
-  if (!/^\d{1,7}$/.test(text) || Number(text) > 3_600_000)
-    throw new UsageError(
-      `AUDIT_SETTLE_MS must be a whole number of milliseconds up to 3600000, not "${text}"`,
-    );
-  return Number(text);
+/** The validated environment; a malformed setting is a usage error naming the variable and its rule. */
+function loadSettings(): AuditSettings {
+  try {
+    return loadConfig(AuditSettings, process.env);
+  } catch (error) {
+    if (error instanceof ConfigurationError)
+      throw new UsageError(
+        error.problems.map(({ variable, problem }) => `${variable} ${problem}`).join('; '),
+      );
+    throw error;
+  }
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code));

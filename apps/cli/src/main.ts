@@ -10,6 +10,8 @@ import {
   HEADERS,
   isCommandName,
 } from '@certm3/contracts';
+import { ConfigurationError, loadConfig } from '@certm3/app-runtime';
+import { CliSettings } from './cli.settings';
 import { describeCommand } from './describe-command';
 
 const USAGE = `certm3 command-line client: sends one command over NATS and prints the reply.
@@ -66,11 +68,20 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  let settings: CliSettings;
+  try {
+    settings = loadConfig(CliSettings, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+
   let name = positionals[0];
   let body: unknown;
   if (name === 'bootstrap') {
     name = 'BootstrapAdministrator';
-    const password = values.password ?? process.env.CERTM3_PASSWORD;
+    const password = values.password ?? settings.CERTM3_PASSWORD;
     if (!values.username || !values.email || !password) {
       process.stderr.write(
         'bootstrap needs --username, --email and a password (--password or CERTM3_PASSWORD)\n',
@@ -88,21 +99,18 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const connection = await connect({
-    servers: values.nats ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    user: process.env.NATS_USER || undefined,
-    pass: process.env.NATS_PASSWORD || undefined,
-    token: process.env.NATS_TOKEN || undefined,
+    servers: values.nats ?? settings.NATS_URL,
+    user: settings.NATS_USER,
+    pass: settings.NATS_PASSWORD,
+    token: settings.NATS_TOKEN,
   });
   try {
     const headers = natsHeaders();
     headers.set(HEADERS.commandId, values['command-id'] ?? randomUUID());
-    const actor = values.actor ?? process.env.CERTM3_ACTOR_ID;
+    const actor = values.actor ?? settings.CERTM3_ACTOR_ID;
     if (actor && name !== 'BootstrapAdministrator') headers.set(HEADERS.actorId, actor);
     if (values['correlation-id']) headers.set(HEADERS.correlationId, values['correlation-id']);
-    const subject = commandSubject(
-      name,
-      values.prefix ?? process.env.NATS_SUBJECT_PREFIX ?? DEFAULT_SUBJECT_PREFIX,
-    );
+    const subject = commandSubject(name, values.prefix ?? settings.NATS_SUBJECT_PREFIX);
     const response = await connection.request(subject, Buffer.from(JSON.stringify(body)), {
       headers,
       timeout: Number(values.timeout ?? 10_000),

@@ -1,36 +1,12 @@
-import { IsOptional, IsString, Matches } from 'class-validator';
-import { CommonSettings, PortSetting, WholeNumberSetting } from '@certm3/app-runtime';
+import { NatsClientSettings, PortSetting, WholeNumberSetting } from '@certm3/app-runtime';
 
-export class CommandApiSettings extends CommonSettings {
+/** The command API's settings: the common ones, NATS's (NatsClientSettings), and its own. */
+export class CommandApiSettings extends NatsClientSettings {
   /** Health and metrics. */
   @PortSetting()
   COMMAND_API_HTTP_PORT = 3000;
 
-  @IsString()
-  @Matches(/^(nats|tls|ws|wss):\/\/[^\s]+(,\s*(nats|tls|ws|wss):\/\/[^\s]+)*$/i, {
-    message: 'must be one or more nats:// URLs separated by commas',
-  })
-  NATS_URL = 'nats://127.0.0.1:4222';
-
-  @IsOptional()
-  @IsString()
-  NATS_USER?: string = undefined;
-
-  @IsOptional()
-  @IsString()
-  NATS_PASSWORD?: string = undefined;
-
-  @IsOptional()
-  @IsString()
-  NATS_TOKEN?: string = undefined;
-
-  /** Subjects are `<prefix>.cmd.<CommandName>`; change it to run separate certm3 deployments on one NATS. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
-    message: 'must be NATS subject tokens separated by dots',
-  })
-  NATS_SUBJECT_PREFIX = 'certm3';
-
+  /** Commands processed at once by this instance; further messages wait in the client's buffer. */
   @WholeNumberSetting(1, 10_000)
   COMMAND_MAX_IN_FLIGHT = 256;
 

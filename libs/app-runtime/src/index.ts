@@ -1,6 +1,7 @@
 export * from './config/load-config';
 export * from './config/common-settings';
 export * from './config/setting-decorators';
+export * from './config/nats-settings';
 export * from './logging/json-logger';
 export * from './health/health-indicator';
 export * from './health/health.controller';

@@ -34,10 +34,7 @@ export async function checkHealth(indicators: readonly HealthIndicator[]): Promi
         ]);
         return [indicator.name, { status: 'up', ...(details ?? {}) }];
       } catch (error) {
-        return [
-          indicator.name,
-          { status: 'down', error: errorMessage(error) },
-        ];
+        return [indicator.name, { status: 'down', error: errorMessage(error) }];
       } finally {
         clearTimeout(timer);
       }
