@@ -69,6 +69,11 @@ export function printTable(results: BenchResults): void {
       `${r.eventStoreAppend.c32.perSecond}/s p50 ${r.eventStoreAppend.c32.p50Ms} p99 ${r.eventStoreAppend.c32.p99Ms} ms`,
       `${r.eventStoreAppend.ratioToSingleRowInsertC32} of INSERT c32 (target 0.6)`,
     ],
+    [
+      'append holding 2 reads at commit, 32 writers',
+      `${r.eventStoreAppend.holdingTwoReadsC32.perSecond}/s p50 ${r.eventStoreAppend.holdingTwoReadsC32.p50Ms} p99 ${r.eventStoreAppend.holdingTwoReadsC32.p99Ms} ms`,
+      `${r.eventStoreAppend.holdingTwoReadsRatioToPlainC32} of plain append c32`,
+    ],
     ...(['c1', 'c16', 'c64'] as const).map((key): [string, string, string] => [
       `command path, ${r.commandPath[key].concurrency} in flight`,
       `${r.commandPath[key].perSecond}/s p50 ${r.commandPath[key].p50Ms} p99 ${r.commandPath[key].p99Ms} p999 ${r.commandPath[key].p999Ms} ms`,

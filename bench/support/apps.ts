@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/network';
 
 const ROOT = join(__dirname, '..', '..');
 const children: ChildProcess[] = [];
@@ -11,10 +12,12 @@ const children: ChildProcess[] = [];
 /** Cost of the password hash the command API uses in the benchmark (reported with the command path). */
 export const PASSWORD_SCRYPT_LOG2_COST = 10;
 
-export function startApp(
+/** Starts the app and resolves once its /health answers 200 (every dependency connected). */
+export async function startApp(
   app: 'command-api' | 'projector',
   env: Record<string, string>,
 ): Promise<ChildProcess> {
+  const port = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -30,8 +33,8 @@ export function startApp(
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
-        COMMAND_API_HTTP_PORT: '0',
-        PROJECTOR_HTTP_PORT: '0',
+        COMMAND_API_HTTP_PORT: String(port),
+        PROJECTOR_HTTP_PORT: String(port),
         HTTP_HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         ...env,
@@ -40,18 +43,23 @@ export function startApp(
     },
   );
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('started')) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}: ${output}`)));
-    // LOG_LEVEL=warn hides the "started" line: fall back to waiting for the subscription.
-    setTimeout(() => resolve(child), 6_000);
-  });
+  let output = '';
+  let exited: number | null | undefined;
+  // Kept for the error message of a start that fails; bounded, as apps run for the whole stage.
+  const onData = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  child.once('exit', (code) => (exited = code));
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (exited !== undefined) throw new Error(`${app} exited with ${exited}: ${output}`);
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return child;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${app} did not report healthy within 30 s: ${output}`);
 }
 
 /** A command API on the given event store, answering commands under the given subject prefix. */
