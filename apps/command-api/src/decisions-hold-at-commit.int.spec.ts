@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { CommandReply } from '@certm3/contracts';
-import { collect, createEventStore, EventStore, RecordedEvent } from '@certm3/event-store';
+import { collect, EventStore, RecordedEvent } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
-import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { startCommandApiInProcess } from './testing/in-process-command-api';
+import { CommandApiTestStack } from './testing/command-api-test-stack';
 
 /**
  * No decision on a stale read, through the wire, on the PostgreSQL event store: every stream a command's
@@ -16,32 +14,16 @@ import { startCommandApiInProcess } from './testing/in-process-command-api';
  * order readers (the projector, auditors) see.
  */
 describe('decisions hold at commit: concurrent commands never act on a stale read', () => {
-  let database: ScratchDatabase;
-  let app: INestApplication;
+  let stack: CommandApiTestStack;
   let client: CommandClient;
   let store: EventStore;
-  let adminId: string;
-  const prefix = `certm3-stale-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    database = await createScratchDatabase('certm3_stale_reads');
-    app = await startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
-    client = await CommandClient.connect(prefix);
-    store = await createEventStore({ url: database.url });
-    adminId = ok(
-      await client.reply(
-        'BootstrapAdministrator',
-        { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
-        { actorId: null },
-      ),
-    ).id;
-    client.defaultActorId = adminId;
+    stack = await CommandApiTestStack.start('stale_reads');
+    ({ client, store } = stack);
   });
   afterAll(async () => {
-    await client?.close();
-    await app?.close();
-    await store?.close();
-    await database?.drop();
+    await stack?.stop();
   });
 
   function ok(reply: CommandReply): { id: string; revision: number } {

@@ -1,38 +1,22 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { CommandReply } from '@certm3/contracts';
-import { collect, createEventStore, EventStore } from '@certm3/event-store';
+import { collect, EventStore } from '@certm3/event-store';
 import { CommandClient } from '@certm3/test-support/command-client';
-import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { startCommandApiInProcess } from '../testing/in-process-command-api';
+import { CommandApiTestStack } from '../testing/command-api-test-stack';
 
 /** Input an adversarial run sent over the wire; each case was accepted, crashed or stalled the service once. */
 describe('hostile input over NATS', () => {
-  let database: ScratchDatabase;
-  let app: INestApplication;
+  let stack: CommandApiTestStack;
   let client: CommandClient;
   let store: EventStore;
-  const prefix = `certm3-hostile-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    database = await createScratchDatabase('certm3_hostile');
-    app = await startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
-    client = await CommandClient.connect(prefix);
-    store = await createEventStore({ url: database.url });
-    const bootstrap = await client.reply(
-      'BootstrapAdministrator',
-      { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
-      { actorId: null },
-    );
-    if (!bootstrap.ok) throw new Error(JSON.stringify(bootstrap));
-    client.defaultActorId = bootstrap.data.id;
+    stack = await CommandApiTestStack.start('hostile');
+    ({ client, store } = stack);
   });
   afterAll(async () => {
-    await client?.close();
-    await app?.close();
-    await store?.close();
-    await database?.drop();
+    await stack?.stop();
   });
 
   const eventCount = async () => (await collect(store.readAll())).length;
