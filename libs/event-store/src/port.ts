@@ -128,8 +128,17 @@ export interface EventStore {
    *
    * Where `multiStreamAppendIsAtomic` is true, all appends commit together or none does. Where it is false
    * (EventStoreDB before multi-stream appends), they are made one after the other: a failure leaves the
-   * earlier ones written, so callers must be able to recognise and resume their own partial work; and a
-   * condition is only as good as a read made just before the appends.
+   * earlier ones written, so callers must be able to recognise and resume their own partial work.
+   *
+   * Where `conditionsHoldAtCommit` is true (PostgreSQL), every condition and every expectation still holds
+   * when the appends commit: nothing can be appended to a condition's stream between the check and the
+   * commit, so a decision made on a stream the command only read cannot land after that stream moved on
+   * (no write skew); in the global log the appended events come before any later event of a condition's
+   * stream. Where it is false (EventStoreDB), a condition is a read made just before the appends: the
+   * condition's stream may move between that read and the appends (or between two of them), and the
+   * appends then still go ahead; only the appended streams' own expectations are enforced by the
+   * server, each when its append is written. A caller that needs more there must re-check afterwards
+   * and compensate.
    */
   appendToStreams(
     appends: readonly StreamAppend[],
@@ -137,6 +146,12 @@ export interface EventStore {
   ): Promise<AppendResult[]>;
 
   readonly multiStreamAppendIsAtomic: boolean;
+
+  /**
+   * Whether `appendToStreams` holds its conditions until its appends commit (see there). Absent means
+   * false: a wrapper that does not say cannot promise it.
+   */
+  readonly conditionsHoldAtCommit?: boolean;
 
   /** Throws StreamNotFoundError (on first iteration) when the stream has no events. */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

@@ -24,6 +24,8 @@ export class DeferredEventStore implements EventStore {
     private readonly connection: RetryingConnection<EventStore>,
     /** Known from the URL before the store answers (PostgreSQL: true; EventStoreDB: false). */
     readonly multiStreamAppendIsAtomic: boolean,
+    /** Likewise (PostgreSQL: true, its appends lock what their conditions read; EventStoreDB: false). */
+    readonly conditionsHoldAtCommit: boolean,
   ) {}
 
   /** Resolves once the store has answered (rejects if closed first). */

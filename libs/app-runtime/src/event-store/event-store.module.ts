@@ -33,6 +33,7 @@ export class EventStoreModule {
                 createEventStore({ url, poolSize: options.poolSize }),
               ).start(),
               eventStoreKindOf(url) === 'postgres',
+              eventStoreKindOf(url) === 'postgres',
             ),
         },
         {

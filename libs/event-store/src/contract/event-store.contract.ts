@@ -20,6 +20,8 @@ export interface ContractSubject {
   readonly store: EventStore;
   /** Pages smaller than this many events are read in one query; the paging cases go past it. */
   readonly pageSize: number;
+  /** What the adapter must declare as `conditionsHoldAtCommit` (its spec says; the contract checks). */
+  readonly conditionsHoldAtCommit: boolean;
 }
 
 export function describeEventStoreContract(
@@ -30,9 +32,10 @@ export function describeEventStoreContract(
   describe(`event store contract: ${adapterName}`, () => {
     let store: EventStore;
     let pageSize: number;
+    let conditionsHoldAtCommit: boolean;
 
     beforeAll(async () => {
-      ({ store, pageSize } = await open());
+      ({ store, pageSize, conditionsHoldAtCommit } = await open());
     });
     afterAll(async () => {
       await close();
@@ -47,6 +50,16 @@ export function describeEventStoreContract(
     });
     const events = (count: number, type = 'SomethingHappened') =>
       Array.from({ length: count }, (_, index) => event(type, { index }));
+
+    /**
+     * Returns once a forwards read from `position` has settled: on PostgreSQL, once every transaction older
+     * than that read has ended (at once elsewhere). Reads of the head — backwards from the end, a
+     * subscription from 'end' — go only as far as no open transaction can precede, and on a shared server any
+     * transaction (another test file's CREATE DATABASE) holds them back for as long as it runs.
+     */
+    async function settledPast(position: GlobalPosition): Promise<void> {
+      await collect(store.readAll({ from: position }));
+    }
 
     async function expectWrongRevision(
       promise: Promise<unknown>,
@@ -288,6 +301,37 @@ export function describeEventStoreContract(
         await expect(collect(store.readStream(target))).rejects.toBeInstanceOf(StreamNotFoundError);
       });
 
+      it('declares whether conditions hold at commit', () => {
+        expect(store.conditionsHoldAtCommit).toBe(conditionsHoldAtCommit);
+        // Holding a condition until "the" commit presupposes that the appends commit as one.
+        if (store.conditionsHoldAtCommit) expect(store.multiStreamAppendIsAtomic).toBe(true);
+      });
+
+      it('races conditioned appends against an append to their condition stream: each goes ahead or is refused on it', async () => {
+        const watched = stream('cond-race-w');
+        await store.append(watched, events(1), { expectedRevision: 'no_stream' });
+        const targets = Array.from({ length: 40 }, (_, index) => stream(`cond-race-t${index}`));
+        const conditioned = targets.map((target) =>
+          store.appendToStreams([{ streamId: target, events: events(1), expectedRevision: 'no_stream' }], {
+            conditions: [{ streamId: watched, expectedRevision: 0n }],
+          }),
+        );
+        const moved = store.append(watched, events(1, 'Moved'), { expectedRevision: 0n });
+        const outcomes = await Promise.allSettled(conditioned);
+        const { nextRevision, position: movedAt } = await moved;
+        expect(nextRevision).toBe(1n);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'fulfilled') {
+            // Held at commit: in the global order, every append that went ahead comes before the move.
+            if (store.conditionsHoldAtCommit)
+              expect(comparePositions(outcome.value[0].position, movedAt)).toBeLessThan(0);
+            continue;
+          }
+          expect(outcome.reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect(outcome.reason).toMatchObject({ streamId: watched, actual: 1n });
+        }
+      });
+
       it('refuses an empty list and a stream named twice', async () => {
         await expect(store.appendToStreams([])).rejects.toBeInstanceOf(InvalidAppendError);
         const id = stream('multi-twice');
@@ -435,7 +479,8 @@ export function describeEventStoreContract(
 
       it('reads the newest event first when reading backwards from the end', async () => {
         const id = stream('newest');
-        await store.append(id, events(1, 'Newest'), { expectedRevision: 'no_stream' });
+        const { position } = await store.append(id, events(1, 'Newest'), { expectedRevision: 'no_stream' });
+        await settledPast(position);
         const [last] = await collect(store.readAll({ direction: 'backwards', maxCount: 1 }));
         expect(last.streamId).toBe(id);
       });
@@ -527,7 +572,8 @@ export function describeEventStoreContract(
 
       it('from the end, delivers only events appended after subscribing', async () => {
         const id = stream('from-end');
-        await store.append(id, events(3), { expectedRevision: 'no_stream' });
+        const { position } = await store.append(id, events(3), { expectedRevision: 'no_stream' });
+        await settledPast(position);
         const subscription = subscribe('end');
         const receiving = take(subscription, id, (seen) => seen.length >= 1);
         // Give the subscription time to settle on the current head before the new event exists.

@@ -15,7 +15,7 @@ describeEventStoreContract(
     emulator = new EsdbEmulator();
     await emulator.start();
     contractStore = await EsdbEventStore.connect({ url: emulator.url, pageSize: PAGE_SIZE });
-    return { store: contractStore, pageSize: PAGE_SIZE };
+    return { store: contractStore, pageSize: PAGE_SIZE, conditionsHoldAtCommit: false };
   },
   async () => {
     await contractStore.close();
@@ -31,7 +31,7 @@ if (realServerUrl) {
     `EventStoreDB adapter against the real server at ${realServerUrl}`,
     async () => {
       realStore = await EsdbEventStore.connect({ url: realServerUrl, pageSize: PAGE_SIZE });
-      return { store: realStore, pageSize: PAGE_SIZE };
+      return { store: realStore, pageSize: PAGE_SIZE, conditionsHoldAtCommit: false };
     },
     async () => realStore.close(),
   );
@@ -157,6 +157,40 @@ describe('EventStoreDB adapter: behaviour specific to EventStoreDB', () => {
     expect(retry.nextRevision).toBe(first.nextRevision);
     expect(comparePositions(retry.position, first.position)).toBe(0);
     expect(await collect(store.readStream('retried'))).toHaveLength(2);
+  });
+
+  // What `conditionsHoldAtCommit: false` means here, shown rather than claimed: the condition is a read
+  // made before the appends, and a stream moving after that read does not stop them.
+  it('goes ahead with a multi-stream append whose condition stream moved after the condition was read', async () => {
+    await store.append('user-1', newEvents(1), { expectedRevision: 'no_stream' });
+    const readStream = store.readStream.bind(store);
+    const conditionRead = jest
+      .spyOn(store, 'readStream')
+      .mockImplementationOnce(async function* (streamId, options) {
+        yield* readStream(streamId, options);
+        // Another writer deactivates the user between the condition's read and the appends.
+        await store.append('user-1', newEvents(1, 'UserDeactivated'), { expectedRevision: 0n });
+      });
+    try {
+      await store.appendToStreams(
+        [
+          {
+            streamId: 'certificate-1',
+            events: newEvents(1, 'CertificateIssued'),
+            expectedRevision: 'no_stream',
+          },
+        ],
+        { conditions: [{ streamId: 'user-1', expectedRevision: 0n }] },
+      );
+      expect(conditionRead).toHaveBeenCalledWith('user-1', { direction: 'backwards', maxCount: 1 });
+    } finally {
+      conditionRead.mockRestore();
+    }
+    expect((await collect(store.readAll())).map((event) => event.type)).toEqual([
+      'Happened',
+      'UserDeactivated',
+      'CertificateIssued',
+    ]);
   });
 
   it('reports an unreachable server as unavailable', async () => {

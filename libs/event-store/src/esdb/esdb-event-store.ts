@@ -120,6 +120,13 @@ export class EsdbEventStore implements EventStore {
   /** EventStoreDB 24.10 has no multi-stream append: one after the other, as the port allows. */
   readonly multiStreamAppendIsAtomic = false;
 
+  /**
+   * A condition is checked by reading its stream just before the appends, and nothing stops that stream
+   * moving between the read and the appends: the server enforces only each appended stream's own
+   * expected revision, when that append is written.
+   */
+  readonly conditionsHoldAtCommit = false;
+
   async appendToStreams(
     appends: readonly StreamAppend[],
     { conditions = [] }: { readonly conditions?: readonly StreamCondition[] } = {},

@@ -78,9 +78,14 @@ describe('PostgreSQL event store: readAll while an older transaction is still op
     const impatient = await PostgresEventStore.connect({ url: database.url, readAllSettleMs: 200 });
     try {
       const before = `before-${randomUUID()}`;
-      await impatient.append(before, [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }], {
-        expectedRevision: 'no_stream',
-      });
+      const { position } = await impatient.append(
+        before,
+        [{ id: randomUUID(), type: 'Committed', data: {}, metadata: {} }],
+        { expectedRevision: 'no_stream' },
+      );
+      // Certain before the holder opens: a transaction elsewhere on the server (another test file's
+      // CREATE DATABASE) may still be running, and would keep it out of the 200 ms prefix below.
+      await collect(store.readAll({ from: position }));
       await holder.begin();
       await impatient.append(
         `after-${randomUUID()}`,

@@ -30,7 +30,7 @@ describeEventStoreContract(
       pageSize: PAGE_SIZE,
       poolSize: 25,
     });
-    return { store: contractStore, pageSize: PAGE_SIZE };
+    return { store: contractStore, pageSize: PAGE_SIZE, conditionsHoldAtCommit: true };
   },
   async () => {
     await contractStore.close();
@@ -191,7 +191,7 @@ describe('PostgreSQL event store: start-up', () => {
       await client.connect();
       const { rows } = await client.query('SELECT version FROM event_store_migrations ORDER BY version');
       await client.end();
-      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
     } finally {
       await dropDatabase(name);
     }

@@ -88,6 +88,7 @@ const EVENT_COLUMNS =
 const SAFE_TO_READ = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
 
 interface AppendRequest {
   /** Conditions (no events) first, then the appends. */
@@ -105,7 +106,11 @@ interface BatchRow extends AppendRow {
   stream_index: number;
   actual_revision: string;
 }
-/** Appends whose expectations a race cannot break ('any', 'stream_exists') retry this often before failing. */
+/**
+ * How often an append is sent again after losing a race it can still win: a unique violation on a
+ * revision when its expectations still hold ('any', 'stream_exists'), or a deadlock. Since schema version
+ * 4 neither happens between calls of this release (see appendAlone); the retries remain as a safety net.
+ */
 const MAX_RACE_RETRIES = 10;
 
 export class PostgresEventStore implements EventStore {
@@ -137,6 +142,9 @@ export class PostgresEventStore implements EventStore {
     this.appends = new Coalescer({
       maxInFlight: options.maxBatchesInFlight ?? 4,
       maxBatch: 64,
+      // Conditions included: within one append_batch call every check runs before every insert, so a
+      // condition batched with an append to its own stream would pass on the revision the append is about
+      // to move. No two requests of a batch share a stream, appended or only checked.
       keysOf: (request) => request.streams.map((stream) => stream.streamId),
       run: (batch) => this.appendBatch(batch),
     });
@@ -170,6 +178,12 @@ export class PostgresEventStore implements EventStore {
 
   /** A multi-stream append is one call of one SQL function, hence one transaction. */
   readonly multiStreamAppendIsAtomic = true;
+
+  /**
+   * The SQL functions lock every condition's stream (shared) and every appended stream (exclusive) before
+   * reading a revision, and hold the locks until commit (schema version 4).
+   */
+  readonly conditionsHoldAtCommit = true;
 
   async append(
     streamId: string,
@@ -245,10 +259,22 @@ export class PostgresEventStore implements EventStore {
         }
         if (code === UNIQUE_VIOLATION && constraint === 'events_stream_revision_key') {
           // A concurrent writer took the revision between our check and our insert, and has committed.
+          // Since schema version 4 a writer holds its stream's exclusive lock from before its check until
+          // commit, so this needs a writer that bypasses the functions, or a call of the version 3 functions
+          // still running while version 4 is installed; kept as a safety net.
           const stale = await this.firstStaleExpectation(request.streams);
           if (stale) throw wrongExpectedRevision(stale.append, stale.actual, error);
           // Only 'any' / 'stream_exists' expectations lost the race; they still hold, so try again.
           if (attempt < MAX_RACE_RETRIES) continue;
+        }
+        if (code === DEADLOCK_DETECTED && attempt < MAX_RACE_RETRIES) {
+          // PostgreSQL rolled this transaction back whole: nothing was written, and a deadlock says
+          // nothing about whether an expectation is stale, so go again (the next attempt checks them all)
+          // rather than report a wrong expected revision. Calls take their locks in one global order, so
+          // among them this needs something else waiting crosswise: concurrent appends reusing one
+          // another's event ids (answered, on the retry, as already recorded), or a version 3 call still
+          // running during the upgrade.
+          continue;
         }
         throw mapError(error);
       }

@@ -103,10 +103,12 @@ CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
  * one stream. A request any of whose streams is not at its expected revision writes nothing; the others
  * are written. It raises nothing for a stale expectation: it returns every stream's actual revision,
  * and the caller, who knows which request each stream belongs to, tells them apart. The streams of one
- * call must be distinct (the adapter never batches two appends to the same stream).
+ * call must be distinct (the adapter never batches two appends to the same stream). Version 4 replaces it
+ * with the same function taking its streams' locks first (`lockFirst`).
  */
-const APPEND_BATCH_FUNCTION = `
-CREATE FUNCTION append_batch(
+function appendBatchFunction({ lockFirst }: { lockFirst: boolean }): string {
+  return `
+CREATE ${lockFirst ? 'OR REPLACE ' : ''}FUNCTION append_batch(
         p_stream_requests integer[],
         p_stream_ids text[],
         p_expected_revisions bigint[],
@@ -120,9 +122,9 @@ CREATE FUNCTION append_batch(
       LANGUAGE plpgsql AS $$
       DECLARE
         v_current bigint[];
-        v_refused integer[];
+        v_refused integer[];${lockFirst ? '\n        v_lock record;' : ''}
       BEGIN
-        SELECT array_agg(coalesce((SELECT max(e.stream_revision) FROM events e WHERE e.stream_id = s.stream_id), -1)
+        ${lockFirst ? LOCK_BATCH_STREAMS : ''}SELECT array_agg(coalesce((SELECT max(e.stream_revision) FROM events e WHERE e.stream_id = s.stream_id), -1)
                          ORDER BY s.stream_index)
           INTO v_current
           FROM unnest(p_stream_ids) WITH ORDINALITY AS s(stream_id, stream_index);
@@ -153,6 +155,80 @@ CREATE FUNCTION append_batch(
         LEFT JOIN per_stream w ON w.stream_id = s.stream_id;
       END;
       $$;`;
+}
+
+/**
+ * Version 4: a condition holds at commit. Under READ COMMITTED, version 3 checked each expectation with a
+ * plain read, so two transactions could each pass a check the other was about to break (write skew):
+ * T1 finds user stream U at revision 5 and inserts a certificate while T2 appends U's revision 6, and both
+ * commit. Now both functions first take transaction-scoped advisory locks keyed by
+ * `hashtextextended(stream_id, 0)` — exclusive on every stream they append to, shared on every stream
+ * they only check (in append_batch, a stream given no events) — and only then read revisions. A
+ * condition's shared lock is held until commit, so no append to that stream can commit in between; two
+ * conditions on one stream do not wait for each other.
+ *
+ * No deadlock among these locks: a call takes all of its locks before reading or writing anything, in
+ * ascending key order, one mode per key (exclusive when a key is wanted both ways, which distinct streams
+ * whose hashes collide can cause; never shared and then exclusive on one key, which two calls could
+ * deadlock on). A collision only makes unrelated streams wait for each other; the lock still covers each.
+ *
+ * The functions stay VOLATILE (the default): then each statement after a lock takes a new snapshot and
+ * sees what the lock's previous holder committed (PostgreSQL makes a commit visible before it releases
+ * the transaction's locks). The transaction id, the first part of the global order, is assigned by the
+ * first insert, after the locks: a transaction that waited for another one's lock sorts after it.
+ *
+ * Within one append_batch call every check happens before every insert, so two requests of a call must
+ * not touch the same stream (one's condition would not see the other's append); the adapter's Coalescer
+ * never batches requests whose streams (appended or only checked) overlap.
+ *
+ * Signatures, results and errors are unchanged: processes of the previous release keep calling both
+ * during a rolling upgrade, and once this migration commits, their calls take the locks too.
+ */
+const LOCK_BATCH_STREAMS = `-- Every lock of the call first, in ascending key order, one mode per key (see version 4).
+        FOR v_lock IN
+          SELECT hashtextextended(p_stream_ids[s.i], 0) AS lock_key,
+                 bool_or(w.stream IS NOT NULL) AS is_exclusive
+            FROM generate_subscripts(p_stream_ids, 1) AS s(i)
+            LEFT JOIN (SELECT DISTINCT u.stream FROM unnest(p_event_streams) AS u(stream)) w ON w.stream = s.i
+           GROUP BY 1
+           ORDER BY 1
+        LOOP
+          IF v_lock.is_exclusive THEN
+            PERFORM pg_advisory_xact_lock(v_lock.lock_key);
+          ELSE
+            PERFORM pg_advisory_xact_lock_shared(v_lock.lock_key);
+          END IF;
+        END LOOP;
+
+        `;
+
+/**
+ * The single-stream path of versions 3 and 4, checking the expectation against the events themselves;
+ * version 4 takes the stream's exclusive lock first.
+ */
+function appendToStreamCheckingEvents({ lockFirst }: { lockFirst: boolean }): string {
+  return `CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
+      DECLARE
+        v_current bigint;
+        v_last_position bigint;
+      BEGIN
+        ${
+          lockFirst
+            ? `-- Waits for every transaction holding a condition on (or appending to) this stream (see version 4).
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, 0));
+
+        `
+            : ''
+        }SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = p_stream_id;
+
+        ${RAISE_ON_STALE_EXPECTATION}
+
+        ${INSERT_STREAM_EVENTS}
+
+        RETURN QUERY SELECT v_current + cardinality(p_event_ids), pg_current_xact_id()::text, v_last_position;
+      END;
+      $$;`;
+}
 
 interface Migration {
   readonly version: number;
@@ -209,30 +285,26 @@ const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'expected revisions checked against events; batched multi-stream appends',
     sql: `
-      ${APPEND_BATCH_FUNCTION}
+      ${appendBatchFunction({ lockFirst: false })}
 
       -- The single-stream path, same signature and errors as before (a process of the previous release
       -- still running during a rolling upgrade keeps working); leaner than the general function.
-      CREATE OR REPLACE FUNCTION ${APPEND_TO_STREAM_SIGNATURE}
-      DECLARE
-        v_current bigint;
-        v_last_position bigint;
-      BEGIN
-        SELECT coalesce(max(e.stream_revision), -1) INTO v_current FROM events e WHERE e.stream_id = p_stream_id;
-
-        ${RAISE_ON_STALE_EXPECTATION}
-
-        ${INSERT_STREAM_EVENTS}
-
-        RETURN QUERY SELECT v_current + cardinality(p_event_ids), pg_current_xact_id()::text, v_last_position;
-      END;
-      $$;
+      ${appendToStreamCheckingEvents({ lockFirst: false })}
 
       DROP TABLE streams;
       -- The previous release reads a stream's revision here (to tell a missing stream from an empty read);
       -- its processes may still run during a rolling upgrade.
       CREATE VIEW streams AS
         SELECT stream_id, max(stream_revision) AS revision FROM events GROUP BY stream_id;
+    `,
+  },
+  {
+    version: 4,
+    name: 'advisory locks: appends exclusive, conditions shared, held to commit',
+    sql: `
+      ${appendBatchFunction({ lockFirst: true })}
+
+      ${appendToStreamCheckingEvents({ lockFirst: true })}
     `,
   },
 ];
