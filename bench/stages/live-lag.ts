@@ -36,7 +36,7 @@ export async function liveLag() {
             if (index % 10 !== 0) return;
             const committed = performance.now();
             for (;;) {
-              const { rowCount } = await reader.query('SELECT 1 FROM certm3.groups WHERE name = $1', [name]);
+              const { rowCount } = await reader.query('SELECT 1 FROM groups WHERE name = $1', [name]);
               if (rowCount) break;
               await new Promise((resolve) => setTimeout(resolve, 1));
             }

@@ -3,11 +3,10 @@
  * 500-row INSERT baseline. Every import of the projector's internals is here and nowhere else in bench/.
  */
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@certm3/event-store';
-import { migrateReadModel } from '../../apps/projector/src/read-model/migrations';
-import { Certm3ReadModel } from '../../apps/projector/src/read-model/certm3-tables';
-import { replayInto } from '../../apps/projector/src/operations/replay';
+import { prepareReadModel, replayInto } from '@certm3/projection';
+import { certm3Model } from '../../apps/projector/src/read-models';
 import { cpuBetween, ratio, readCpu, round } from '../measure';
 import { log } from '../support/log';
 import { cores } from '../support/machine';
@@ -15,9 +14,12 @@ import { scratchDatabase } from '../support/scratch';
 
 export async function projectionCatchUp(store: PostgresEventStore, batchedInsertRowsPerSecond: number) {
   const read = await scratchDatabase('bench_proj_read');
+  const client = new Client({ connectionString: read.url });
+  await client.connect();
+  await prepareReadModel(client, certm3Model);
+  await client.end();
   const pool = new Pool({ connectionString: read.url, max: 2 });
-  const db = new Kysely<Certm3ReadModel>({ dialect: new PostgresDialect({ pool }) });
-  await migrateReadModel(db as Kysely<unknown>, 'certm3');
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   log('rebuilding the certm3 tables from the log');
   const cpuGroups = {
     projector: (pid: number) => pid === process.pid,
@@ -26,7 +28,7 @@ export async function projectionCatchUp(store: PostgresEventStore, batchedInsert
   };
   const cpuBefore = readCpu(cpuGroups);
   const started = performance.now();
-  const applied = await replayInto(store, db, 'certm3', { batchSize: 1_000 });
+  const applied = await replayInto(store, db, certm3Model, certm3Model.liveLayout, { batchSize: 1_000 });
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), applied / 1_000, cores());
   const eventsPerSecond = round(applied / seconds, 0);

@@ -1,5 +1,4 @@
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
-import { verify } from './operations/rebuild-and-verify';
 import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
 /**
@@ -47,11 +46,12 @@ describe('projector killed with SIGKILL at random moments', () => {
     await waitUntil(async () => {
       const { body } = await getJson(port, '/health');
       return (
-        (body as { checks?: { projection?: { lagEvents?: number } } }).checks?.projection?.lagEvents === 0
+        (body as { checks?: Record<string, { lagEvents?: number }> }).checks?.['readModel:certm3']
+          ?.lagEvents === 0
       );
     }, 60_000);
 
-    const report = await verify({ databaseUrl: stack.readDatabase.url, store: stack.store });
+    const report = await stack.verify();
     process.stdout.write(
       `[projector crash test] ${kills.length} SIGKILLs after ${kills.join(', ')} ms; tables: ${report.tables.map((t) => `${t.table}=${t.rows}`).join(', ')}; differences: ${report.differences.length}\n`,
     );
@@ -65,22 +65,24 @@ describe('projector killed with SIGKILL at random moments', () => {
     const active = startProjector();
     const activePort = await active.started();
     await waitUntil(
-      async () => ((await getJson(activePort, '/projector')).body as { role: string }).role === 'active',
+      async () =>
+        ((await getJson(activePort, '/projector/certm3')).body as { role: string }).role === 'active',
     );
     const standby = startProjector();
     try {
       const standbyPort = await standby.started();
       await waitUntil(
-        async () => ((await getJson(standbyPort, '/projector')).body as { role: string }).role === 'standby',
+        async () =>
+          ((await getJson(standbyPort, '/projector/certm3')).body as { role: string }).role === 'standby',
       );
       await active.kill();
       await waitUntil(
-        async () => ((await getJson(standbyPort, '/projector')).body as { role: string }).role === 'active',
+        async () =>
+          ((await getJson(standbyPort, '/projector/certm3')).body as { role: string }).role === 'active',
       );
       const { id } = await stack.command('CreateGroup', { name: `after-takeover-${Date.now()}` });
       await waitUntil(
-        async () =>
-          (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [id])).rowCount === 1,
+        async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [id])).rowCount === 1,
       );
     } finally {
       await standby.kill();

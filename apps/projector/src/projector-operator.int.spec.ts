@@ -32,49 +32,53 @@ describe('projector process: health, metrics and operator commands', () => {
 
   it('reports lag in the health check and as Prometheus metrics', async () => {
     await stack.workload(3);
-    await waitUntil(async () => (await health()).body.checks.projection?.lagEvents === 0);
+    await waitUntil(async () => (await health()).body.checks['readModel:certm3']?.lagEvents === 0);
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(text).toMatch(/^certm3_projector_lag_events 0$/m);
-    expect(text).toMatch(/^certm3_projector_lag_seconds 0$/m);
-    expect(text).toMatch(/^certm3_projector_halted 0$/m);
-    expect(text).toMatch(/^certm3_projector_events_applied_total [1-9]\d*$/m);
+    expect(text).toMatch(/^certm3_projector_lag_events\{model="certm3"\} 0$/m);
+    expect(text).toMatch(/^certm3_projector_lag_seconds\{model="certm3"\} 0$/m);
+    expect(text).toMatch(/^certm3_projector_halted\{model="certm3"\} 0$/m);
+    expect(text).toMatch(/^certm3_projector_events_applied_total\{model="certm3"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^certm3_projector_batch_fallbacks_total\{model="certm3"\} \d+$/m);
+    expect(text).toMatch(/^certm3_projector_active\{model="certm3"\} 1$/m);
   });
 
   it('shows a halted projection as down, naming the event, until the operator skips it', async () => {
     const ghost = await stack.appendEventAboutUnknownUser('UserDeactivated');
     await waitUntil(async () => (await health()).status === 503);
     const { body } = await health();
-    expect(body.checks.projection.status).toBe('down');
-    expect(body.checks.projection.error).toContain(
+    expect(body.checks['readModel:certm3'].status).toBe('down');
+    expect(body.checks['readModel:certm3'].error).toContain(
       `UserDeactivated (stream user-${ghost}, revision 0, position `,
     );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(metrics).toMatch(/^certm3_projector_halted 1$/m);
+    expect(metrics).toMatch(/^certm3_projector_halted\{model="certm3"\} 1$/m);
 
-    const status = (await getJson(port, '/projector')).body as { halted: { position: string } };
-    const wrong = await fetch(`http://127.0.0.1:${port}/projector/skip`, {
+    const status = (await getJson(port, '/projector/certm3')).body as { halted: { position: string } };
+    const wrong = await fetch(`http://127.0.0.1:${port}/projector/certm3/skip`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ position: '1/1' }),
     });
     expect(wrong.status).toBe(404);
-    const skip = await fetch(`http://127.0.0.1:${port}/projector/skip`, {
+    const skip = await fetch(`http://127.0.0.1:${port}/projector/certm3/skip`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ position: status.halted.position }),
     });
     expect(skip.status).toBe(202);
     await waitUntil(async () => (await health()).status === 200);
-    expect((await fetch(`http://127.0.0.1:${port}/projector/retry`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/projector/certm3/retry`, { method: 'POST' })).status).toBe(
+      404,
+    );
   });
 
   it('rebuilds and verifies from the command line while the projector runs', async () => {
     const run = (verb: string) =>
       promisify(execFile)(
         process.execPath,
-        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb],
+        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb, 'certm3'],
         {
           cwd: join(__dirname, '../../..'),
           env: {
@@ -84,9 +88,9 @@ describe('projector process: health, metrics and operator commands', () => {
           },
         },
       );
-    const rebuilt = JSON.parse((await run('rebuild')).stdout);
+    const rebuilt = JSON.parse((await run('rebuild')).stdout).certm3;
     expect(rebuilt.events).toBeGreaterThan(0);
-    const report = JSON.parse((await run('verify')).stdout);
+    const report = JSON.parse((await run('verify')).stdout).certm3;
     expect(report.differences).toEqual([]);
     expect(report.tables.map((table: { table: string }) => table.table)).toEqual([
       'users',
@@ -94,5 +98,18 @@ describe('projector process: health, metrics and operator commands', () => {
       'user_groups',
       'certificates',
     ]);
+
+    // A tampered row: verify exits 1 and names it.
+    await stack.pool.query(`UPDATE groups SET description = 'tampered' WHERE name = 'users'`);
+    const failed = await run('verify').then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(JSON.parse(failed!.stdout).certm3.differences).toEqual([
+      expect.objectContaining({ table: 'groups', onlyInLive: 1, onlyInRebuilt: 1 }),
+    ]);
+    await run('rebuild');
+    expect(JSON.parse((await run('verify')).stdout).certm3.differences).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { collect, eventIdFor, serializePosition } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
-import { verify, rebuild } from './operations/rebuild-and-verify';
 import { caughtUp, ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
 describe('projector: the certM3 tables from the event log', () => {
@@ -29,13 +28,12 @@ describe('projector: the certM3 tables from the event log', () => {
     const certificate = await stack.command('RegisterCertificate', { userId: ada.id, certificateData });
     await stack.command('RevokeCertificate', { certificateId: certificate.id, reason: 'keyCompromise' });
     await stack.command('DeactivateUser', { userId: ada.id });
-    await caughtUp(runner);
+    await caughtUp(runner, stack.store);
 
     const events = await collect(stack.store.readStream(`user-${ada.id}`));
     const registeredAt = String(events[0].metadata.occurredAt);
     const deactivatedAt = String(events[events.length - 1].metadata.occurredAt);
     const user = await stack.db
-      .withSchema('certm3')
       .selectFrom('users')
       .selectAll()
       .where('id', '=', ada.id)
@@ -44,14 +42,13 @@ describe('projector: the certM3 tables from the event log', () => {
     expect(user.password_hash).toMatch(/^scrypt\$/);
     const times = (
       await stack.pool.query(
-        `SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM certm3.users WHERE id = $1`,
+        `SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM users WHERE id = $1`,
         [ada.id],
       )
     ).rows[0];
     expect(times).toEqual({ created: registeredAt, updated: deactivatedAt });
 
     const memberships = await stack.db
-      .withSchema('certm3')
       .selectFrom('user_groups')
       .select(['group_name', 'created_by'])
       .where('user_id', '=', ada.id)
@@ -62,7 +59,6 @@ describe('projector: the certM3 tables from the event log', () => {
       { group_name: 'users', created_by: stack.adminId },
     ]);
     const row = await stack.db
-      .withSchema('certm3')
       .selectFrom('certificates')
       .selectAll()
       .where('id', '=', certificate.id)
@@ -79,7 +75,7 @@ describe('projector: the certM3 tables from the event log', () => {
 
   it('makes a command sent over NATS visible in its table quickly (measured and reported, not asserted)', async () => {
     const runner = stack.runners[0];
-    await caughtUp(runner);
+    await caughtUp(runner, stack.store);
     const samples: number[] = [];
     for (let index = 0; index < 20; index++) {
       const started = performance.now();
@@ -87,8 +83,7 @@ describe('projector: the certM3 tables from the event log', () => {
         name: `latency-${index}-${randomUUID().slice(0, 6)}`,
       });
       await waitUntil(
-        async () =>
-          (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [id])).rowCount === 1,
+        async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [id])).rowCount === 1,
         5_000,
       );
       samples.push(performance.now() - started);
@@ -103,35 +98,30 @@ describe('projector: the certM3 tables from the event log', () => {
   it('rebuilds identical tables from the log and swaps them in while the live projector keeps running', async () => {
     const runner = stack.runners[0];
     await stack.workload(12);
-    await caughtUp(runner);
+    await caughtUp(runner, stack.store);
     const before = await stack.snapshot();
-    expect((await verify({ databaseUrl: stack.readDatabase.url, store: stack.store })).differences).toEqual(
-      [],
-    );
+    expect((await stack.verify()).differences).toEqual([]);
 
-    const result = await rebuild({ databaseUrl: stack.readDatabase.url, store: stack.store });
+    const result = await stack.rebuild();
     expect(result.events).toBeGreaterThan(0);
     expect(await stack.snapshot()).toEqual(before);
 
     // The live projector carries on into the new tables.
     const after = await stack.command('CreateGroup', { name: `after-rebuild-${randomUUID().slice(0, 6)}` });
     await waitUntil(
-      async () =>
-        (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [after.id])).rowCount === 1,
+      async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [after.id])).rowCount === 1,
     );
-    expect((await verify({ databaseUrl: stack.readDatabase.url, store: stack.store })).differences).toEqual(
-      [],
-    );
+    expect((await stack.verify()).differences).toEqual([]);
   });
 
   it('verify names the rows that differ', async () => {
-    await caughtUp(stack.runners[0]);
-    await stack.pool.query(`UPDATE certm3.groups SET description = 'tampered' WHERE name = 'Ops'`);
-    const report = await verify({ databaseUrl: stack.readDatabase.url, store: stack.store });
+    await caughtUp(stack.runners[0], stack.store);
+    await stack.pool.query(`UPDATE groups SET description = 'tampered' WHERE name = 'Ops'`);
+    const report = await stack.verify();
     expect(report.differences).toEqual([
       expect.objectContaining({ table: 'groups', onlyInLive: 1, onlyInRebuilt: 1 }),
     ]);
-    await stack.pool.query(`UPDATE certm3.groups SET description = 'on call' WHERE name = 'Ops'`);
+    await stack.pool.query(`UPDATE groups SET description = 'on call' WHERE name = 'Ops'`);
   });
 
   it('lets one projector write at a time; a standby takes over when the active one stops', async () => {
@@ -143,17 +133,14 @@ describe('projector: the certM3 tables from the event log', () => {
     await waitUntil(() => second.status().role === 'active');
     const { id } = await stack.command('CreateGroup', { name: `takeover-${randomUUID().slice(0, 6)}` });
     await waitUntil(
-      async () =>
-        (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [id])).rowCount === 1,
+      async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [id])).rowCount === 1,
     );
-    expect((await verify({ databaseUrl: stack.readDatabase.url, store: stack.store })).differences).toEqual(
-      [],
-    );
+    expect((await stack.verify()).differences).toEqual([]);
   });
 
   it('halts on an event it cannot apply, naming it, until an operator skips it', async () => {
     const runner = stack.runners[stack.runners.length - 1];
-    await caughtUp(runner);
+    await caughtUp(runner, stack.store);
     const ghost = await stack.appendEventAboutUnknownUser('UserEmailChanged', {
       email: 'ghost@example.com',
       previousEmail: 'g@example.com',
@@ -164,15 +151,12 @@ describe('projector: the certM3 tables from the event log', () => {
     expect(halted).toMatchObject({ streamId: `user-${ghost}`, revision: '0', type: 'UserEmailChanged' });
     expect(halted.error).toContain(`stream user-${ghost}`);
     expect(halted.error).toContain(halted.position);
-    expect((await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [later.id])).rowCount).toBe(
-      0,
-    );
+    expect((await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [later.id])).rowCount).toBe(0);
 
     expect(runner.skip('0/0')).toBe(false);
     expect(runner.skip(halted.position)).toBe(true);
     await waitUntil(
-      async () =>
-        (await stack.pool.query('SELECT 1 FROM certm3.groups WHERE name = $1', [later.id])).rowCount === 1,
+      async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [later.id])).rowCount === 1,
     );
     const skipped = await stack.pool.query(
       'SELECT stream_id, event_type, reason FROM certm3.projector_skipped_events',
@@ -180,9 +164,7 @@ describe('projector: the certM3 tables from the event log', () => {
     expect(skipped.rows).toEqual([
       { stream_id: `user-${ghost}`, event_type: 'UserEmailChanged', reason: 'skipped by an operator' },
     ]);
-    expect((await verify({ databaseUrl: stack.readDatabase.url, store: stack.store })).differences).toEqual(
-      [],
-    );
+    expect((await stack.verify()).differences).toEqual([]);
   });
 
   it('halts on an unknown event type by default, and records and passes it under the skip policy', async () => {
@@ -215,7 +197,7 @@ describe('projector: the certM3 tables from the event log', () => {
 
     const skipping = stack.runner({ unknownEventPolicy: 'skip' });
     skipping.start();
-    await caughtUp(skipping);
+    await caughtUp(skipping, stack.store);
     expect(skipping.status().halted).toBeNull();
     const recorded = await stack.pool.query(
       `SELECT event_type, reason FROM certm3.projector_skipped_events WHERE event_type = 'UserSuspended'`,
@@ -223,5 +205,68 @@ describe('projector: the certM3 tables from the event log', () => {
     expect(recorded.rows).toEqual([
       { event_type: 'UserSuspended', reason: 'unknown event type (policy: skip)' },
     ]);
+  });
+
+  it('publishes the position it has applied, so a dashboard can wait for its own write (read-your-writes)', async () => {
+    const previous = stack.runners[stack.runners.length - 1];
+    await caughtUp(previous, stack.store);
+    await previous.stop();
+    const name = `read-your-writes-${randomUUID().slice(0, 6)}`;
+    // What a command's reply carries, and what a dashboard asks about, as the read-only role.
+    const reply = await stack.client.reply('CreateGroup', { name });
+    if (!reply.ok || !reply.data.position) throw new Error(`no position in ${JSON.stringify(reply)}`);
+    const { position } = reply.data;
+    const asReader = async () => {
+      const client = await stack.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SET LOCAL ROLE certm3_reader');
+        const { rows } = await client.query(
+          `SELECT certm3.has_applied($1) AS applied, (SELECT count(*)::int FROM groups WHERE name = $2) AS rows,
+                  (SELECT position FROM certm3.applied_position) AS published`,
+          [position, name],
+        );
+        return rows[0] as { applied: boolean; rows: number; published: string };
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    expect(await asReader()).toMatchObject({ applied: false, rows: 0 });
+
+    const runner = stack.runner();
+    runner.start();
+    await waitUntil(async () => (await asReader()).applied);
+    // The rows and the published position commit together: once it says applied, the row is there.
+    expect(await asReader()).toMatchObject({ applied: true, rows: 1 });
+    expect(await runner.health()).toMatchObject({ appliedPosition: (await asReader()).published });
+    await expect(stack.pool.query(`SELECT certm3.has_applied('not a position')`)).rejects.toThrow(
+      'not a serialized global position',
+    );
+  });
+
+  it('a projector stopped while halted does not move past the event it is halted on (regression)', async () => {
+    const previous = stack.runners[stack.runners.length - 1];
+    await caughtUp(previous, stack.store);
+    await previous.stop();
+    // Both in one batch: the bad event, and one after it.
+    const ghost = await stack.appendEventAboutUnknownUser('UserReactivated');
+    const later = await stack.command('CreateGroup', { name: `after-the-halt-${randomUUID().slice(0, 6)}` });
+    const halting = stack.runner();
+    halting.start();
+    await waitUntil(() => halting.status().halted !== null);
+    expect(halting.status().halted?.streamId).toBe(`user-${ghost}`);
+    await halting.stop();
+    expect((await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [later.id])).rowCount).toBe(0);
+
+    const next = stack.runner();
+    next.start();
+    await waitUntil(() => next.status().halted !== null);
+    expect(next.status().halted?.streamId).toBe(`user-${ghost}`);
+    next.skip(next.status().halted!.position);
+    await waitUntil(
+      async () => (await stack.pool.query('SELECT 1 FROM groups WHERE name = $1', [later.id])).rowCount === 1,
+    );
+    expect((await stack.verify()).differences).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { freePort, TcpProxy } from '@certm3/test-support/network';
 import { dropDatabase, dropDatabaseInUse, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+import { waitUntil } from './testing/projector-test-stack';
 
 const isStarting = (body: unknown) =>
-  (body as { checks?: { projection?: { role?: string } } }).checks?.projection?.role === 'starting';
+  (body as { checks?: Record<string, { role?: string }> }).checks?.['readModel:certm3']?.role === 'starting';
 
 describe('projector process', () => {
   const eventStore = scratchDatabaseUrl('certm3_proj_events');
@@ -36,8 +38,14 @@ describe('projector process', () => {
         status: 'up',
         checks: {
           eventStore: { status: 'up', adapter: 'postgres' },
-          postgres: { status: 'up' },
-          projection: { status: 'up', role: 'active', checkpoint: null, lagEvents: 0, lagMilliseconds: 0 },
+          'readModel:certm3': {
+            status: 'up',
+            role: 'active',
+            checkpoint: null,
+            appliedPosition: null,
+            lagEvents: 0,
+            lagMilliseconds: 0,
+          },
         },
       },
     });
@@ -47,11 +55,51 @@ describe('projector process', () => {
     expect(degraded.status).toBe(503);
     expect(degraded.body).toMatchObject({
       status: 'down',
-      checks: { eventStore: { status: 'up' }, postgres: { status: 'down' } },
+      checks: { eventStore: { status: 'up' }, 'readModel:certm3': { status: 'down' } },
     });
 
     app.signal('SIGTERM');
     expect(await app.exited).toBe(0);
+  });
+
+  it('waits for a read database that is down at start-up or later: the model is down with the reason, the process stays', async () => {
+    const proxy = new TcpProxy(await freePort(), { host: '127.0.0.1', port: 5432 });
+    const late = scratchDatabaseUrl('certm3_proj_late');
+    const throughProxy = new URL(late.url);
+    throughProxy.port = String(proxy.port);
+    try {
+      app = AppProcess.start('projector', {
+        EVENT_STORE_URL: eventStore.url,
+        CERTM3_DATABASE_URL: throughProxy.toString(),
+      });
+      const port = await app.started();
+      const model = async () => {
+        const { status, body } = await getJson(port, '/health');
+        return {
+          status,
+          check: (body as { checks: Record<string, { status: string; error?: string; role?: string }> })
+            .checks['readModel:certm3'],
+        };
+      };
+      await waitUntil(async () => (await model()).check.error?.includes('ECONNREFUSED') === true);
+      expect(await model()).toMatchObject({ status: 503, check: { status: 'down' } });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(app.logs.some((line) => line.level === 'fatal')).toBe(false);
+
+      await proxy.listen(); // the database answers: created, migrated, synced, projecting
+      await waitUntil(async () => (await model()).check.role === 'active');
+      expect((await model()).status).toBe(200);
+
+      await proxy.close(); // and vanishes again
+      await waitUntil(async () => (await model()).status === 503);
+      await proxy.listen();
+      await waitUntil(async () => (await model()).check.role === 'active');
+      app.signal('SIGTERM');
+      expect(await app.exited).toBe(0);
+    } finally {
+      await proxy.close();
+      await dropDatabase(late.name);
+    }
   });
 
   it('refuses to start on a malformed database URL, naming it', async () => {

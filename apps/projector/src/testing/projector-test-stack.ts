@@ -2,20 +2,28 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { CommandReply } from '@certm3/contracts';
-import { eventIdFor, PostgresEventStore } from '@certm3/event-store';
+import { collect, eventIdFor, EventStore, parsePosition, PostgresEventStore } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { startCommandApiInProcess } from '../../../command-api/src/testing/in-process-command-api';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
-import { Certm3ReadModel, LIVE_SCHEMA } from '../read-model/certm3-tables';
-import { migrateReadModel } from '../read-model/migrations';
-import { ProjectionRunner } from '../runner/projection-runner';
+import {
+  prepareReadModel,
+  ReadModelRunner,
+  ReadModelRunnerOptions,
+  RebuildReport,
+  rebuildReadModel,
+  verifyReadModel,
+  VerifyReport,
+} from '@certm3/projection';
+import { certm3Model } from '../read-models';
+import { Certm3Database } from '../read-models/certm3/tables';
 
 /** The whole system for projector tests: a command API on NATS, its event store, and a read database. */
 export class ProjectorTestStack {
-  readonly runners: ProjectionRunner[] = [];
+  readonly runners: ReadModelRunner[] = [];
 
   private constructor(
     readonly eventDatabase: ScratchDatabase,
@@ -24,7 +32,7 @@ export class ProjectorTestStack {
     readonly app: INestApplication,
     readonly client: CommandClient,
     readonly pool: Pool,
-    readonly db: Kysely<Certm3ReadModel>,
+    readonly db: Kysely<Certm3Database>,
     readonly adminId: string,
   ) {}
 
@@ -39,8 +47,8 @@ export class ProjectorTestStack {
     const client = await CommandClient.connect(subjectPrefix);
     const store = await PostgresEventStore.connect({ url: eventDatabase.url, poolSize: 5 });
     const pool = new Pool({ connectionString: readDatabase.url, max: 4 });
-    const db = new Kysely<Certm3ReadModel>({ dialect: new PostgresDialect({ pool }) });
-    await migrateReadModel(db as Kysely<unknown>, LIVE_SCHEMA);
+    const db = new Kysely<Certm3Database>({ dialect: new PostgresDialect({ pool }) });
+    await withClient(readDatabase.url, (client) => prepareReadModel(client, certm3Model));
     const bootstrap = await client.reply(
       'BootstrapAdministrator',
       { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
@@ -51,8 +59,10 @@ export class ProjectorTestStack {
     return new ProjectorTestStack(eventDatabase, readDatabase, store, app, client, pool, db, adminId);
   }
 
-  runner(options: Partial<ConstructorParameters<typeof ProjectionRunner>[1]> = {}): ProjectionRunner {
-    const runner = new ProjectionRunner(this.store, {
+  runner(options: Partial<ReadModelRunnerOptions> = {}): ReadModelRunner {
+    const runner = new ReadModelRunner({
+      model: certm3Model,
+      store: this.store,
       databaseUrl: this.readDatabase.url,
       standbyPollMs: 100,
       haltedRetryMs: 60_000,
@@ -122,8 +132,22 @@ export class ProjectorTestStack {
     return ghost;
   }
 
+  /** `npm run projector -- verify certm3`, in-process. */
+  verify(): Promise<VerifyReport> {
+    return withClient(this.readDatabase.url, (client) =>
+      verifyReadModel({ client, model: certm3Model, store: this.store }),
+    );
+  }
+
+  /** `npm run projector -- rebuild certm3`, in-process. */
+  rebuild(options: Pick<Parameters<typeof rebuildReadModel>[0], 'onStage'> = {}): Promise<RebuildReport> {
+    return withClient(this.readDatabase.url, (client) =>
+      rebuildReadModel({ client, model: certm3Model, store: this.store, ...options }),
+    );
+  }
+
   /** Every row of the certM3 tables, in a stable order: what "identical tables" means. */
-  async snapshot(schema = LIVE_SCHEMA): Promise<Record<string, unknown[]>> {
+  async snapshot(schema = 'public'): Promise<Record<string, unknown[]>> {
     const query = async (sql: string) => (await this.pool.query(sql)).rows;
     return {
       users: await query(`SELECT * FROM ${schema}.users ORDER BY id`),
@@ -139,7 +163,20 @@ export class ProjectorTestStack {
     await this.app.close();
     await this.store.close();
     await this.db.destroy();
+    // kysely ends the pool only if it ever ran a query on it; most tests query the pool directly.
+    if (!this.pool.ended) await this.pool.end();
     await Promise.all([this.eventDatabase.drop(), this.readDatabase.drop()]);
+  }
+}
+
+/** Runs `work` on a connection of its own to `url`. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
   }
 }
 
@@ -159,9 +196,26 @@ export async function waitUntil(
   }
 }
 
-export async function caughtUp(runner: ProjectionRunner): Promise<void> {
+/**
+ * Waits until the runner has applied every event of the log. The lag gauge reads without settling (it must
+ * answer at once), so it can miss events behind a transaction still open anywhere on the server; a settled
+ * read of what follows the checkpoint cannot.
+ */
+export async function caughtUp(runner: ReadModelRunner, store: EventStore): Promise<void> {
+  const settledNothingAfterCheckpoint = async () => {
+    const { checkpoint } = runner.status();
+    const after = await collect(
+      store.readAll({ from: checkpoint ? parsePosition(checkpoint) : 'start', maxCount: 1 }),
+    );
+    return after.length === 0;
+  };
   try {
-    await waitUntil(async () => runner.status().role === 'active' && (await runner.lag()).events === 0);
+    await waitUntil(
+      async () =>
+        runner.status().role === 'active' &&
+        (await runner.lag()).events === 0 &&
+        (await settledNothingAfterCheckpoint()),
+    );
   } catch {
     throw new Error(
       `the projector did not catch up: ${JSON.stringify({ ...runner.status(), lag: await runner.lag() })}`,

@@ -1,0 +1,14 @@
+import { ProjectedEvent, ProjectionError } from '@certm3/projection';
+
+/** When and by whom: the event's own metadata, never the projector's clock, so rebuilds are identical. */
+export interface EventStamp {
+  readonly occurredAt: string;
+  readonly actorId: string;
+}
+
+export function stampOf(event: ProjectedEvent<unknown>): EventStamp {
+  const { occurredAt, actorId } = event.metadata;
+  if (typeof occurredAt !== 'string' || typeof actorId !== 'string')
+    throw new ProjectionError('the event has no occurredAt or actorId in its metadata');
+  return { occurredAt, actorId };
+}

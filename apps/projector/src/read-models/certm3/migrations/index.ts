@@ -1,0 +1,5 @@
+import { ReadModelMigration } from '@certm3/projection';
+import { tablesToPublicSchema } from './0001-tables-to-public';
+
+/** Append only: a database records each by name, and runs the ones it has not, in this order. */
+export const CERTM3_MIGRATIONS: readonly ReadModelMigration[] = [tablesToPublicSchema];

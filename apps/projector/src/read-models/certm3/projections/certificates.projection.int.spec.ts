@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { projectionSpec } from '@certm3/projection/testing/projection-spec';
+import { certm3Model } from '../certm3.model';
+
+const admin = randomUUID();
+const owner = randomUUID();
+const at = (time: string) => ({ actorId: admin, occurredAt: `2026-11-29T${time}.000Z` });
+const users = [admin, owner].map((userId, index) => ({
+  type: 'UserRegistered',
+  data: {
+    userId,
+    username: `u${index}`,
+    email: `u${index}@example.com`,
+    passwordHash: 'h',
+    registration: 'standard',
+  },
+}));
+const registered = (certificateId: string) => ({
+  type: 'CertificateRegistered',
+  data: {
+    certificateId,
+    userId: owner,
+    certificateData: '-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n',
+    serialNumber: '01',
+    subject: 'CN=owner',
+    issuer: 'CN=ca',
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter: '2027-01-01T00:00:00.000Z',
+    fingerprintSha256: 'AA',
+  },
+});
+
+describe('certificates projection', () => {
+  const spec = projectionSpec(certm3Model, { metadata: at('03:00:00') });
+  const [kept, revoked, expired] = [randomUUID(), randomUUID(), randomUUID()];
+
+  it('registers certificates active, then revokes (with the RFC 5280 reason) or expires them', () =>
+    spec
+      .given(
+        ...users,
+        registered(kept),
+        registered(revoked),
+        registered(expired),
+        {
+          type: 'CertificateRevoked',
+          data: { certificateId: revoked, reason: 'keyCompromise', comment: 'laptop lost' },
+          metadata: at('05:00:00'),
+        },
+        {
+          type: 'CertificateExpired',
+          data: { certificateId: expired, notAfter: '2027-01-01T00:00:00.000Z' },
+          metadata: at('06:00:00'),
+        },
+      )
+      .then({
+        certificates: [
+          {
+            id: kept,
+            user_id: owner,
+            status: 'active',
+            revocation_reason: null,
+            revoked_at: null,
+            revoked_by: null,
+          },
+          {
+            id: revoked,
+            status: 'revoked',
+            revocation_reason: 'keyCompromise',
+            revoked_at: '2026-11-29T05:00:00',
+            revoked_by: admin,
+            updated_at: '2026-11-29T05:00:00',
+            created_at: '2026-11-29T03:00:00',
+          },
+          {
+            id: expired,
+            status: 'expired',
+            revoked_at: null,
+            updated_at: '2026-11-29T06:00:00',
+            updated_by: admin,
+          },
+        ].sort((a, b) => a.id.localeCompare(b.id)),
+      }));
+
+  it('keeps the PEM as registered', () =>
+    spec.given(...users, registered(kept)).then({
+      certificates: [
+        { id: kept, certificate_data: '-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n' },
+      ],
+    }));
+
+  it('halts on revoking a certificate it has never seen', () =>
+    spec
+      .given(...users, { type: 'CertificateRevoked', data: { certificateId: kept, reason: 'superseded' } })
+      .thenFails(`certificates row id=${kept}: expected to change 1 row, changed 0`));
+});

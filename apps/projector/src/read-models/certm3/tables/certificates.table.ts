@@ -1,0 +1,23 @@
+import { defineTable, text, timestamp, uuid, varchar } from '@certm3/projection';
+import { neverDeleted } from './guards';
+
+/** Seed 000, "certificates". `revocation_reason` holds the RFC 5280 reason code. */
+export const certificates = defineTable('certificates', {
+  columns: {
+    id: uuid().primaryKey(),
+    user_id: uuid().notNull().references('users', 'id'),
+    certificate_data: text().notNull(),
+    status: varchar(50).notNull().oneOf(['active', 'revoked', 'expired']),
+    revocation_reason: text(),
+    revoked_at: timestamp(),
+    revoked_by: uuid().references('users', 'id'),
+    created_at: timestamp().notNull(),
+    updated_at: timestamp().notNull(),
+    updated_by: uuid().references('users', 'id'),
+  },
+  indexes: {
+    certificates_user_id_idx: { columns: ['user_id'] },
+    certificates_status_idx: { columns: ['status'] },
+  },
+  triggers: neverDeleted('certificates'),
+});

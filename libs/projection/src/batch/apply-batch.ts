@@ -1,0 +1,301 @@
+import { CompiledQuery, Kysely, sql } from 'kysely';
+import {
+  comparePositions,
+  GlobalPosition,
+  parsePosition,
+  RecordedEvent,
+  serializePosition,
+} from '@certm3/event-store';
+import { BookkeepingDatabase } from '../bookkeeping/bookkeeping';
+import { lockKey, projectedEvent, ReadModel, ReadModelLayout } from '../model/define-read-model';
+import { doBlock, inlineParameters } from './merge-statements';
+import { compilingKysely, rowWriter, RowWriter, Step } from './step';
+
+export type UnknownEventPolicy = 'halt' | 'skip';
+
+/** An event that could not be applied, named so an operator can find it. */
+export class EventApplyError extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly reason: string,
+  ) {
+    super(
+      `cannot apply event ${event.type} (stream ${event.streamId}, revision ${event.revision}, position ${serializePosition(event.position)}): ${reason}`,
+    );
+    this.name = 'EventApplyError';
+  }
+}
+
+/** A projection finds the event inconsistent with the tables (a handler throws it): the run halts on it. */
+export class ProjectionError extends Error {}
+
+export interface BatchResult {
+  readonly applied: number;
+  readonly checkpoint: string | null;
+}
+
+/** Told when a merged batch failed and ran again one statement at a time (it names the error). */
+export interface BatchObserver {
+  mergedBatchFellBack?(error: unknown, events: number): void;
+}
+
+/**
+ * A batch's statements, built before its transaction: a rebuild plans the next batch while the one before
+ * it is being written. Planning is pure (nothing runs), so a plan is only a proposal: the transaction that
+ * applies it checks that the checkpoint it finds is still before the batch, and plans again if not.
+ */
+export interface PlannedBatch {
+  readonly model: ReadModel;
+  readonly layout: ReadModelLayout;
+  readonly events: readonly RecordedEvent[];
+  readonly policy: UnknownEventPolicy;
+  /** The events to apply, after the checkpoint the plan assumed, with their statements. */
+  readonly planned: readonly { event: RecordedEvent; steps: readonly Step[]; skipped?: string }[];
+  /** The DO block running every statement merged, when there are several (see runPlanned). */
+  readonly merged?: string;
+  /** Why an event cannot be applied; thrown when the batch is applied, so earlier batches still commit. */
+  readonly failure?: EventApplyError;
+}
+
+const writers = new WeakMap<ReadModel, Map<string, RowWriter<unknown>>>();
+
+/** The row writer handlers get, compiling for the layout's tables schema; one per model and schema. */
+function writerFor(model: ReadModel, schema: string): RowWriter<unknown> {
+  let bySchema = writers.get(model);
+  if (!bySchema) writers.set(model, (bySchema = new Map()));
+  let writer = bySchema.get(schema);
+  if (!writer) {
+    writer = rowWriter(compilingKysely<unknown>().withSchema(schema), model.tableByName);
+    bySchema.set(schema, writer);
+  }
+  return writer;
+}
+
+export function planBatch(
+  model: ReadModel,
+  layout: ReadModelLayout,
+  events: readonly RecordedEvent[],
+  policy: UnknownEventPolicy,
+  after?: GlobalPosition,
+): PlannedBatch {
+  const rows = writerFor(model, layout.tables);
+  const planned: { event: RecordedEvent; steps: Step[]; skipped?: string }[] = [];
+  let checkpoint = after;
+  for (const event of events) {
+    if (checkpoint && comparePositions(event.position, checkpoint) <= 0) continue;
+    const handlers = model.handlersByType.get(event.type);
+    if (!handlers && !model.ignored.has(event.type) && policy === 'halt') {
+      const reason = `unknown event type "${event.type}" (policy: halt until upgraded or skipped)`;
+      return { model, layout, events, policy, planned, failure: new EventApplyError(event, reason) };
+    }
+    const steps: Step[] = [];
+    if (handlers) {
+      try {
+        const projected = projectedEvent(model, event);
+        for (const handler of handlers) steps.push(...handler(projected, rows));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return { model, layout, events, policy, planned, failure: new EventApplyError(event, reason) };
+      }
+    }
+    planned.push({
+      event,
+      steps,
+      skipped: handlers || model.ignored.has(event.type) ? undefined : 'unknown event type (policy: skip)',
+    });
+    checkpoint = event.position;
+  }
+  const steps = planned.flatMap((entry) => entry.steps);
+  return {
+    model,
+    layout,
+    events,
+    policy,
+    planned,
+    merged: steps.length > 1 ? doBlock(layout.tables, steps, model.tableByName) : undefined,
+  };
+}
+
+/** Live batches take the swap lock shared: a rebuild's swap (exclusive) waits for them and pauses them. */
+async function lockAgainstSwap(
+  trx: Kysely<unknown>,
+  model: ReadModel,
+  layout: ReadModelLayout,
+): Promise<void> {
+  if (layout.live)
+    await sql`SELECT pg_advisory_xact_lock_shared(${lockKey(model.name, 'swap').toString()}::bigint)`.execute(
+      trx,
+    );
+}
+
+const bookkeeping = (trx: Kysely<unknown>, layout: ReadModelLayout) =>
+  (trx as Kysely<BookkeepingDatabase>).withSchema(layout.bookkeeping);
+
+/**
+ * Applies `events` to the layout's tables and moves the checkpoint, in the caller's transaction: rows and
+ * checkpoint commit together or not at all. Events at or before the stored checkpoint are skipped, so a
+ * batch replayed after a crash, or overlapping a rebuild's swap, applies nothing twice.
+ */
+export async function applyEventsInTransaction(
+  trx: Kysely<unknown>,
+  model: ReadModel,
+  layout: ReadModelLayout,
+  events: readonly RecordedEvent[],
+  unknownEventPolicy: UnknownEventPolicy,
+  observer?: BatchObserver,
+): Promise<BatchResult> {
+  return applyPlannedBatchInTransaction(trx, planBatch(model, layout, events, unknownEventPolicy), observer);
+}
+
+/** As applyEventsInTransaction, for a batch planned beforehand (planned again if the checkpoint moved). */
+export async function applyPlannedBatchInTransaction(
+  trx: Kysely<unknown>,
+  proposed: PlannedBatch,
+  observer?: BatchObserver,
+): Promise<BatchResult> {
+  const { model, layout } = proposed;
+  await lockAgainstSwap(trx, model, layout);
+  const db = bookkeeping(trx, layout);
+  // No FOR UPDATE: the writer lock and the swap lock already make this the only writer, and a row lock
+  // would give the transaction an id before its first write. The PostgreSQL event store holds back every
+  // subscriber's delivery behind the oldest open transaction id on the server, so a batch waiting on a lock
+  // of its table (a slow model) must not have one yet, or it would stall every other model too.
+  const stored = await db
+    .selectFrom('projector_checkpoint')
+    .select(['position', 'events_applied'])
+    .where('projection', '=', model.name)
+    .executeTakeFirst();
+  const storedCheckpoint = stored?.position ? parsePosition(stored.position) : undefined;
+  const first = proposed.events[0];
+  // The plan assumed no event of the batch was applied yet; if one was, plan what is left.
+  const batch =
+    storedCheckpoint && first && comparePositions(first.position, storedCheckpoint) <= 0
+      ? planBatch(model, layout, proposed.events, proposed.policy, storedCheckpoint)
+      : proposed;
+  if (batch.failure) throw batch.failure;
+  const now = new Date().toISOString();
+  for (const { event, skipped } of batch.planned) if (skipped) await recordSkipped(db, event, skipped, now);
+  const applied = batch.planned.length;
+  const last = batch.planned[applied - 1]?.event.position;
+  const position = last ? serializePosition(last) : undefined;
+  const total = (BigInt(stored?.events_applied ?? '0') + BigInt(applied)).toString();
+  // The checkpoint moves in the same transaction as the rows, after them.
+  const moveCheckpoint = position
+    ? db
+        .insertInto('projector_checkpoint')
+        .values({ projection: model.name, position, events_applied: total, updated_at: now })
+        .onConflict((conflict) =>
+          conflict.column('projection').doUpdateSet({ position, events_applied: total, updated_at: now }),
+        )
+        .compile()
+    : undefined;
+  await runPlanned(trx, batch, moveCheckpoint, observer);
+  return { applied, checkpoint: position ?? stored?.position ?? null };
+}
+
+/** Records an event the operator skipped (or an unknown one skipped by policy) and moves past it. */
+export async function skipEventInTransaction(
+  trx: Kysely<unknown>,
+  model: ReadModel,
+  layout: ReadModelLayout,
+  event: RecordedEvent,
+  reason: string,
+): Promise<void> {
+  await lockAgainstSwap(trx, model, layout);
+  const db = bookkeeping(trx, layout);
+  const now = new Date().toISOString();
+  await recordSkipped(db, event, reason, now);
+  const position = serializePosition(event.position);
+  await db
+    .insertInto('projector_checkpoint')
+    .values({ projection: model.name, position, events_applied: 0, updated_at: now })
+    .onConflict((conflict) => conflict.column('projection').doUpdateSet({ position, updated_at: now }))
+    .execute();
+}
+
+async function recordSkipped(
+  db: Kysely<BookkeepingDatabase>,
+  event: RecordedEvent,
+  reason: string,
+  now: string,
+) {
+  await db
+    .insertInto('projector_skipped_events')
+    .values({
+      position: serializePosition(event.position),
+      stream_id: event.streamId,
+      stream_revision: event.revision.toString(),
+      event_type: event.type,
+      reason,
+      skipped_at: now,
+    })
+    .execute();
+}
+
+/**
+ * Runs the batch's statements in one round trip (the merged DO block, see merge-statements). Any failure
+ * (a constraint — merging can meet a unique key in another order —, a row count) rolls back to a savepoint
+ * and the batch runs again one statement at a time, which names the event that fails; the observer hears of
+ * it, since a batch that keeps falling back is a slow one.
+ */
+async function runPlanned(
+  trx: Kysely<unknown>,
+  batch: PlannedBatch,
+  moveCheckpoint: CompiledQuery | undefined,
+  observer: BatchObserver | undefined,
+): Promise<void> {
+  const runOneByOne = async () => {
+    for (const { event, steps } of batch.planned) {
+      try {
+        await runSteps(trx, steps);
+      } catch (error) {
+        throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (moveCheckpoint) await trx.executeQuery(moveCheckpoint);
+  };
+  if (!batch.merged) return runOneByOne();
+  // A simple query runs several statements and stops at the first that fails, which the savepoint then
+  // undoes whole.
+  const checkpointStatement = moveCheckpoint
+    ? `${inlineParameters(moveCheckpoint.sql, moveCheckpoint.parameters)};`
+    : '';
+  try {
+    await sql
+      .raw(
+        `SAVEPOINT projector_batch; ${batch.merged}; ${checkpointStatement} RELEASE SAVEPOINT projector_batch;`,
+      )
+      .execute(trx);
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT projector_batch`.execute(trx);
+    observer?.mergedBatchFellBack?.(error, batch.planned.length);
+    await runOneByOne();
+  }
+}
+
+/** Runs one event's steps, each in its own round trip, checking what each must change. */
+export async function runSteps(db: Kysely<unknown>, steps: readonly Step[]): Promise<void> {
+  for (const step of steps) {
+    const result = await db.executeQuery(step.query);
+    if (step.changesOneRow && result.numAffectedRows !== 1n) {
+      throw new ProjectionError(
+        `${step.changesOneRow}: expected to change 1 row, changed ${result.numAffectedRows ?? 0}`,
+      );
+    }
+  }
+}
+
+export async function readCheckpoint(
+  db: Kysely<unknown>,
+  model: ReadModel,
+  layout: ReadModelLayout,
+): Promise<{ position: string | null; eventsApplied: string; fingerprint: string | null } | undefined> {
+  const row = await bookkeeping(db, layout)
+    .selectFrom('projector_checkpoint')
+    .select(['position', 'events_applied', 'fingerprint'])
+    .where('projection', '=', model.name)
+    .executeTakeFirst();
+  return (
+    row && { position: row.position, eventsApplied: String(row.events_applied), fingerprint: row.fingerprint }
+  );
+}
