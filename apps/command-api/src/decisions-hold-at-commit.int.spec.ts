@@ -4,6 +4,10 @@ import { CommandReply } from '@certm3/contracts';
 import { collect, EventStore, RecordedEvent } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
+import { Client } from 'pg';
+import { kyselyOnClient, prepareReadModel, replayInto } from '@certm3/projection';
+import { createScratchDatabase } from '@certm3/test-support/scratch-database';
+import { certm3Model } from '../../projector/src/read-models';
 import { CommandApiTestStack } from './testing/command-api-test-stack';
 
 /**
@@ -101,6 +105,22 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
       return joined > deleted;
     });
     expect(membershipsAfterDeletion).toEqual([]);
+    // And the read model takes the whole log without halting (a membership of a deleted group would fail
+    // its foreign key there).
+    const read = await createScratchDatabase('certm3_stale_reads_read');
+    const connection = new Client({ connectionString: read.url });
+    await connection.connect();
+    try {
+      await prepareReadModel(connection, certm3Model);
+      const db = kyselyOnClient(connection);
+      const applied = await replayInto(store, db, certm3Model, certm3Model.liveLayout, {
+        unknownEventPolicy: 'halt',
+      });
+      expect(applied).toBe(events.length);
+    } finally {
+      await connection.end();
+      await read.drop();
+    }
   });
 
   it('a burst of 20 commands by a user racing their deactivation: none lands after it', async () => {
