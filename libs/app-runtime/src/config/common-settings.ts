@@ -1,4 +1,5 @@
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
+import { DEFAULT_EVENT_STORE_URL } from '@certm3/event-store';
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -12,12 +13,11 @@ const EVENT_STORE_URL = /^(postgres(ql)?|esdb(\+discover)?):\/\/[^\s]+$/i;
  * environment never ask for the same port.
  */
 export class CommonSettings {
-  @IsOptional()
   @IsString()
   @Matches(EVENT_STORE_URL, {
     message: 'must be a postgres://, postgresql://, esdb:// or esdb+discover:// URL',
   })
-  EVENT_STORE_URL?: string = undefined;
+  EVENT_STORE_URL: string = DEFAULT_EVENT_STORE_URL;
 
   @IsString()
   HTTP_HOST = '0.0.0.0';

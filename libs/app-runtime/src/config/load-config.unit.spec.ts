@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'log',
       NATS_URL: 'nats://127.0.0.1:4222',
     });
-    expect(settings.EVENT_STORE_URL).toBeUndefined();
+    expect(settings.EVENT_STORE_URL).toBe('postgres://postgres@127.0.0.1:5432/certm3_events');
   });
 
   it('converts numbers and keeps provided values', () => {
