@@ -148,4 +148,39 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
     }
     expect(late).toEqual([]);
   });
+
+  it('a deactivated user cannot reactivate themselves, though this instance last saw them active (regression)', async () => {
+    const userId = await registerUser();
+    // Acting once makes the instance remember the user as active, at their stream's revision then.
+    ok(await client.reply('UpdateUserProfile', { userId, username: 'remembered' }, { actorId: userId }));
+    ok(await client.reply('DeactivateUser', { userId }));
+    expect(await client.reply('ReactivateUser', { userId }, { actorId: userId })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(await client.reply('CreateGroup', { name: `by-${userId}` }, { actorId: userId })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it('DeactivateUser ‖ the same user changing their own profile: the change never lands after the deactivation (regression)', async () => {
+    const userIds = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const userId = await registerUser();
+        await Promise.all([
+          client.reply('DeactivateUser', { userId }),
+          client.reply('UpdateUserProfile', { userId, username: 'late change' }, { actorId: userId }),
+        ]);
+        return userId;
+      }),
+    );
+    const events = await log();
+    const late = userIds.filter(
+      (userId) =>
+        indexOf(events, (e) => e.type === 'UserProfileUpdated' && e.data.userId === userId) >
+        indexOf(events, (e) => e.type === 'UserDeactivated' && e.data.userId === userId),
+    );
+    expect(late).toEqual([]);
+  });
 });

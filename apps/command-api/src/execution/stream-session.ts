@@ -11,6 +11,7 @@ import {
   RecordedEvent,
   StreamAppend,
   StreamCondition,
+  WrongExpectedRevisionError,
 } from '@certm3/event-store';
 import { CommandContext } from './command-context';
 
@@ -175,6 +176,7 @@ export class StreamSession {
    * The streams this command read and does not append to, at the revision it read them (no events: "no
    * stream"), plus `extra` (the actor's stream as the executor found it). A stream in both keeps the
    * executor's expectation: should it be older than this read, the commit fails and the command runs again.
+   * (An extra condition on a stream the command appends to is checked against that append: see flush.)
    */
   conditions(extra: readonly StreamCondition[] = []): StreamCondition[] {
     const conditions = new Map<string, StreamCondition>();
@@ -192,9 +194,31 @@ export class StreamSession {
    * that every stream the command read is still as it was read (see `conditions`).
    */
   async flush(last: StreamAppend, extra: readonly StreamCondition[] = []): Promise<AppendResult[]> {
+    this.assertAppendsMeet(extra);
     return this.store.appendToStreams([...this.pending.values(), last], {
       conditions: this.conditions(extra).filter((condition) => condition.streamId !== last.streamId),
     });
+  }
+
+  /**
+   * An extra condition on a stream this command also appends to (the actor acting on their own user
+   * stream) is not dropped: the append must expect the very revision the condition names, or the executor's
+   * check was made on another version of that stream than the decision — a conflict, decided again on a
+   * fresh read. (Regression: the condition was dropped, and a user deactivated meanwhile could still
+   * reactivate themselves, their append expecting the fresh revision that already held the deactivation.)
+   */
+  private assertAppendsMeet(extra: readonly StreamCondition[]): void {
+    for (const condition of extra) {
+      const pending = this.pending.get(condition.streamId);
+      if (pending && pending.expectedRevision !== condition.expectedRevision) {
+        const actual = pending.expectedRevision;
+        throw new WrongExpectedRevisionError(
+          condition.streamId,
+          condition.expectedRevision,
+          typeof actual === 'bigint' ? actual : 'no_stream',
+        );
+      }
+    }
   }
 
   /**
@@ -205,6 +229,7 @@ export class StreamSession {
    */
   async writeNow(extra: readonly StreamCondition[] = []): Promise<void> {
     if (this.pending.size === 0) return;
+    this.assertAppendsMeet(extra);
     await this.store.appendToStreams([...this.pending.values()], { conditions: this.conditions(extra) });
     for (const streamId of this.pending.keys()) this.stored.delete(streamId);
     this.pending.clear();
