@@ -7,6 +7,7 @@ import { AUDIT_QUERIES, auditSubjectWildcard, MAX_COMMAND_BYTES } from '@certm3/
 import { EventStore, EventStoreUnavailableError, ReadAllUnsettledError } from '@certm3/event-store';
 import { failure } from '../execution/command-executor';
 import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transport/nats-command-listener';
+import { respond } from '../transport/respond';
 import { whenServing } from '../transport/when-serving';
 
 /**
@@ -22,6 +23,7 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
   private subscription: Subscription | undefined;
   /** Resolves once subscribed (NATS and the event store both answered). */
   ready: Promise<void> = Promise.resolve();
+  private verifying = false;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnectionHolder,
@@ -34,7 +36,10 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
       (connection) => {
         this.subscription = connection.subscribe(auditSubjectWildcard(this.settings.subjectPrefix), {
           queue: `${this.settings.subjectPrefix}-audit`,
-          callback: (_error, message) => void this.handle(message),
+          callback: (_error, message) =>
+            void this.handle(message).catch((error: unknown) =>
+              this.logger.error({ message: 'audit query handling failed', error: describeError(error) }),
+            ),
         });
       },
       () => undefined, // closed before it could serve: shutting down
@@ -66,7 +71,7 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
         reply = failure('INTERNAL', 'An unexpected error', []);
       }
     }
-    message.respond(Buffer.from(JSON.stringify(reply)));
+    respond(message, reply, { nats: this.nats, logger: this.logger });
   }
 
   private async answer(query: string, data: Uint8Array): Promise<unknown> {
@@ -84,8 +89,17 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
     } catch {
       return failure('MALFORMED_MESSAGE', 'the body must be a JSON object', [{ field: 'body' }]);
     }
-    if (query === 'verify')
-      return { ok: true, data: await verifyLog(this.store.readAll({ whenUnsettled: 'fail' })) };
+    if (query === 'verify') {
+      // It reads the whole log: one at a time per instance, so a burst of requests cannot pile up reads.
+      if (this.verifying)
+        return failure('UNAVAILABLE', 'a verification is already running here; ask again later', []);
+      this.verifying = true;
+      try {
+        return { ok: true, data: await verifyLog(this.store.readAll({ whenUnsettled: 'fail' })) };
+      } finally {
+        this.verifying = false;
+      }
+    }
 
     const problems = [];
     const { kind, id, at } = body;

@@ -17,6 +17,8 @@ export class CommandApiTestStack {
     readonly client: CommandClient,
     readonly store: EventStore,
     readonly adminId: string,
+    /** The NATS subject prefix the command API listens under. */
+    readonly prefix: string,
   ) {}
 
   static async start(name: string): Promise<CommandApiTestStack> {
@@ -35,7 +37,7 @@ export class CommandApiTestStack {
     );
     if (!bootstrap.ok) throw new Error(`bootstrap failed: ${JSON.stringify(bootstrap)}`);
     client.defaultActorId = bootstrap.data.id;
-    return new CommandApiTestStack(database, app, client, store, bootstrap.data.id);
+    return new CommandApiTestStack(database, app, client, store, bootstrap.data.id, prefix);
   }
 
   async stop(): Promise<void> {

@@ -82,4 +82,57 @@ describe('hostile input over NATS', () => {
       ok: true,
     });
   });
+
+  describe('replies larger than NATS carries (regression: each killed the process)', () => {
+    const alive = async () =>
+      expect(
+        await client.reply('CreateGroup', { name: `still-alive-${randomUUID().slice(0, 8)}` }),
+      ).toMatchObject({
+        ok: true,
+      });
+
+    it('bounds the details of a refusal: a NUL in each of 7,000 nested strings, sent without an actor', async () => {
+      const leaves = Array.from({ length: 7_273 }, () => '"\\u0000"').join(',');
+      const body = `{"username":${'['.repeat(30)}${leaves}${']'.repeat(30)}}`;
+      expect(body.length).toBeLessThanOrEqual(65_536);
+      const reply = await client.reply('BootstrapAdministrator', undefined, {
+        rawBody: Buffer.from(body),
+        actorId: null,
+      });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+      if (!reply.ok) {
+        expect(reply.error.details).toHaveLength(21);
+        expect(reply.error.details[20]).toEqual({ field: 'body', problems: ['and 7253 more problems'] });
+      }
+      await alive();
+    });
+
+    it('never echoes a command-id header that is not a UUID (1 MB of it)', async () => {
+      const { reply, headers } = await client.send(
+        'CreateGroup',
+        { name: 'x' },
+        { commandId: 'x'.repeat(1_000_000) },
+      );
+      expect(reply).toMatchObject({ ok: false, error: { code: 'MALFORMED_MESSAGE' } });
+      expect(headers['command-id']).toBeUndefined();
+      await alive();
+    });
+
+    it('answers an audit history over 1 MiB REPLY_TOO_LARGE', async () => {
+      const name = `chatty-${randomUUID().slice(0, 8)}`;
+      expect(await client.reply('CreateGroup', { name })).toMatchObject({ ok: true });
+      for (let index = 0; index < 110; index++)
+        await client.reply('UpdateGroup', { name, description: String(index % 10).repeat(10_000) });
+      const response = await client.connection.request(
+        `${stack.prefix}.audit.history`,
+        Buffer.from(JSON.stringify({ kind: 'group', id: name })),
+        { timeout: 20_000 },
+      );
+      expect(JSON.parse(Buffer.from(response.data).toString('utf8'))).toMatchObject({
+        ok: false,
+        error: { code: 'REPLY_TOO_LARGE' },
+      });
+      await alive();
+    });
+  });
 });

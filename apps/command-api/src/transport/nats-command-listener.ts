@@ -4,11 +4,12 @@ import { headers as natsHeaders, Msg, Subscription } from 'nats';
 import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
 import { EventStore } from '@certm3/event-store';
 import { commandSubjectWildcard, CommandReply, HEADERS, isCommandName } from '@certm3/contracts';
-import { describeError } from '@certm3/common';
+import { describeError, isUuid } from '@certm3/common';
 import { failure } from '../execution/command-executor';
 import { ExecuteCommand } from '../execution/execute-command';
 import { CommandMetrics } from '../metrics/command-metrics';
 import { parseCommandMessage } from './parse-command-message';
+import { respond } from './respond';
 import { whenServing } from './when-serving';
 
 export const COMMAND_TRANSPORT_SETTINGS = Symbol('COMMAND_TRANSPORT_SETTINGS');
@@ -68,7 +69,12 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
   private async consume(subscription: Subscription): Promise<void> {
     for await (const message of subscription) {
       while (this.inFlight.size >= this.settings.maxInFlight) await Promise.race(this.inFlight);
-      const handling = this.handle(message).finally(() => this.inFlight.delete(handling));
+      const handling = this.handle(message)
+        .catch((error: unknown) =>
+          // handle() answers every failure itself; this is the last guard of the process, never reached.
+          this.logger.error({ message: 'command handling failed', error: describeError(error) }),
+        )
+        .finally(() => this.inFlight.delete(handling));
       this.inFlight.add(handling);
     }
   }
@@ -80,8 +86,12 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     }
     const started = process.hrtime.bigint();
     this.metrics.started();
-    let correlationId = message.headers?.get(HEADERS.correlationId) || '';
-    let commandId = message.headers?.get(HEADERS.commandId) || '';
+    const header = (name: string) => {
+      const value = message.headers?.get(name);
+      return isUuid(value) ? value : '';
+    };
+    let correlationId = header(HEADERS.correlationId);
+    let commandId = header(HEADERS.commandId);
     // Labelled by name only for known commands: metric label values stay bounded whatever is sent.
     const subjectName = message.subject.slice(`${this.settings.subjectPrefix}.cmd.`.length);
     const commandName = isCommandName(subjectName) ? subjectName : 'unknown';
@@ -118,9 +128,10 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
       Number(process.hrtime.bigint() - started) / 1e9,
     );
     const headers = natsHeaders();
+    // Only what was validated is echoed or logged: a header is the sender's text, of any size.
     if (correlationId) headers.set(HEADERS.correlationId, correlationId);
     if (commandId) headers.set(HEADERS.commandId, commandId);
-    message.respond(Buffer.from(JSON.stringify(reply)), { headers });
+    respond(message, reply, { nats: this.nats, logger: this.logger, headers, correlationId });
     this.handledCount++;
   }
 }

@@ -40,6 +40,13 @@ const VALIDATORS = new Map(
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * At most this many details in a refusal, each field path at most MAX_FIELD_PATH characters: a 64 KiB body
+ * with a NUL in each of seven thousand nested strings made a 1.7 MB reply, more than NATS carries.
+ */
+const MAX_DETAILS = 20;
+const MAX_FIELD_PATH = 200;
+
+/**
  * Everything between the wire and the executor: the subject names the command, the headers say who sends
  * it and under which idempotency key, the body must be strict UTF-8 JSON, nested no deeper than
  * MAX_BODY_DEPTH, an object that meets the command's contract — no field it does not declare (`__proto__`
@@ -122,10 +129,12 @@ export async function parseCommandMessage(
       failure(
         'VALIDATION_FAILED',
         ERROR_CODES.VALIDATION_FAILED,
-        unstorable.map(({ field, problem }) => ({
-          field,
-          problems: [`${field} must not contain ${problem}`],
-        })),
+        bounded(
+          unstorable.map(({ field, problem }) => ({
+            field,
+            problems: [`${field} must not contain ${problem}`],
+          })),
+        ),
       ),
     );
   }
@@ -137,7 +146,8 @@ export async function parseCommandMessage(
     ...undeclared.map((field) => ({ field, problems: [`property ${field} should not exist`] })),
     ...errors.flatMap((error) => describe(error)),
   ];
-  if (details.length > 0) return reject(failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, details));
+  if (details.length > 0)
+    return reject(failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, bounded(details)));
 
   const bodyDigest = digestV2(contract.body, json);
   return {
@@ -174,6 +184,22 @@ export function nestingDepth(text: string): number {
     else if (character === 0x7d /* } */ || character === 0x5d /* ] */) depth--;
   }
   return deepest;
+}
+
+/** The first MAX_DETAILS details, paths shortened, and how many more there were. */
+function bounded(details: readonly ErrorDetail[]): ErrorDetail[] {
+  const shown = details.slice(0, MAX_DETAILS).map((detail) => {
+    const field = detail.field;
+    if (field === undefined || field.length <= MAX_FIELD_PATH) return detail;
+    const short = `${field.slice(0, MAX_FIELD_PATH)}…`;
+    return {
+      field: short,
+      problems: (detail.problems ?? []).map((problem) => problem.replace(field, short)),
+    };
+  });
+  return details.length > MAX_DETAILS
+    ? [...shown, { field: 'body', problems: [`and ${details.length - MAX_DETAILS} more problems`] }]
+    : shown;
 }
 
 /** The body with only the fields its contract declares (the others are reported, never transformed). */

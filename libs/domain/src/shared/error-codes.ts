@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   COMMAND_ID_REUSED: 'This command id was already used for a different command or body.',
   CONCURRENCY_CONFLICT: 'The entity kept changing under the command; retrying later may succeed.',
   UNAVAILABLE: 'A dependency (the event store) is unavailable; retrying later may succeed.',
+  REPLY_TOO_LARGE:
+    'The answer is larger than one NATS message may carry; ask for less (the audit CLI streams whole histories).',
   INTERNAL: 'An unexpected error; it was logged with the correlation id.',
 } as const;
 
