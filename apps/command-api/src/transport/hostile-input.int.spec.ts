@@ -135,4 +135,30 @@ describe('hostile input over NATS', () => {
       await alive();
     });
   });
+
+  it('knows one spelling of an id: upper case names the same user (regression: a second user under one UUID halted the projector)', async () => {
+    const id = randomUUID();
+    const register = (userId: string, email: string) =>
+      client.reply('RegisterUser', {
+        id: userId,
+        username: 'cased',
+        email,
+        password: 'a long enough password',
+      });
+    expect(await register(id.toUpperCase(), `${randomUUID()}@example.com`)).toMatchObject({
+      ok: true,
+      data: { id },
+    });
+    expect(await register(id, `${randomUUID()}@example.com`)).toMatchObject({
+      ok: false,
+      error: { code: 'USER_ALREADY_EXISTS' },
+    });
+    expect(await client.reply('DeactivateUser', { userId: id.toUpperCase() })).toMatchObject({
+      ok: true,
+      data: { id },
+    });
+    expect(
+      (await collect(store.readAll())).some((event) => event.streamId === `user-${id.toUpperCase()}`),
+    ).toBe(false);
+  });
 });

@@ -149,7 +149,8 @@ export async function parseCommandMessage(
   if (details.length > 0)
     return reject(failure('VALIDATION_FAILED', ERROR_CODES.VALIDATION_FAILED, bounded(details)));
 
-  const bodyDigest = digestV2(contract.body, json);
+  // Over the body as validated (ids in their one lowercase spelling), so equal commands digest equally.
+  const bodyDigest = digestV2(contract.body, body);
   return {
     ok: true,
     name,

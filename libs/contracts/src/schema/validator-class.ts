@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -45,6 +45,11 @@ function decorate(target: Constructor, property: string, spec: FieldSpec, ownerN
     );
   }
   for (const decorator of rules(spec, property, {})) apply(decorator);
+  // One spelling per id: the streams and rows an id names are keyed by its lowercase form. (Regression: an
+  // id sent in upper case registered a second user under the same UUID, and the projector halted on it.)
+  if (spec.kind === 'uuid') apply(Transform(({ value }) => lowercase(value)));
+  if (spec.kind === 'array' && spec.items.spec.kind === 'uuid')
+    apply(Transform(({ value }) => (Array.isArray(value) ? value.map(lowercase) : value)));
   if (spec.kind === 'object') {
     const nested = validatorClass(`${ownerName}_${property}`, spec.shape);
     apply(IsObject({ message: `${property} must be an object` }));
@@ -106,4 +111,8 @@ function rules(spec: FieldSpec, property: string, options: ValidationOptions): P
         ArrayMaxSize(spec.maxItems, options),
       ];
   }
+}
+
+function lowercase(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
 }
