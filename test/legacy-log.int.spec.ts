@@ -120,7 +120,9 @@ describe('a log written by the previous release (c9b5a5e)', () => {
     const lines: string[] = [];
     await exportLog(store, {}, (line) => void lines.push(line));
     const exported = lines.join('');
-    const stored = JSON.stringify((await collect(store.readAll())).map(({ data }) => data));
+    const stored = JSON.stringify(
+      (await collect(store.readAll())).map(({ data, metadata }) => ({ data, metadata })),
+    );
     // The attack: the digest of each candidate body, with the password guessed from a dictionary.
     for (const command of legacy.commands.filter((candidate) => 'password' in candidate.body)) {
       const guessed = createHash('sha256').update(canonicalJson(command.body)).digest('hex');
@@ -128,6 +130,12 @@ describe('a log written by the previous release (c9b5a5e)', () => {
       expect(exported).not.toContain(guessed);
     }
     for (const password of passwords) expect(exported).not.toContain(password);
+    // Nor through the seal of the outcome that held it, whose every other input the export shows.
+    for (const event of legacy.events.filter((candidate) => candidate.type.startsWith('Command'))) {
+      const seal = event.metadata.integrity as { hash: string };
+      expect(stored).toContain(seal.hash);
+      expect(exported).not.toContain(seal.hash);
+    }
     const digests = lines
       .map((line) => JSON.parse(line))
       .filter((event) => event.type === 'CommandSucceeded' || event.type === 'CommandRejected')

@@ -1,5 +1,5 @@
 import { EventStore, serializePosition } from '@certm3/event-store';
-import { redactEventData } from './redact';
+import { redactEventData, redactEventMetadata } from './redact';
 
 export interface ExportOptions {
   readonly from?: Date;
@@ -45,7 +45,7 @@ export async function exportLog(
         occurredAt,
         recordedAt: event.recordedAt.toISOString(),
         data: redactEventData(event.type, event.data),
-        metadata: event.metadata,
+        metadata: redactEventMetadata(event.data, event.metadata),
       })}\n`,
     );
     if (written) await written;
