@@ -45,6 +45,7 @@ export class CommandApiModule {
           useValue: {
             subjectPrefix: settings.NATS_SUBJECT_PREFIX,
             maxInFlight: settings.COMMAND_MAX_IN_FLIGHT,
+            digestKey: settings.COMMAND_DIGEST_KEY,
           },
         },
         { provide: COMMAND_SERVICES, useValue: services },

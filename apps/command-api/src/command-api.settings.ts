@@ -1,3 +1,4 @@
+import { IsOptional, IsString, MinLength } from 'class-validator';
 import { NatsClientSettings, PortSetting, WholeNumberSetting } from '@certm3/app-runtime';
 
 /** The command API's settings: the common ones, NATS's (NatsClientSettings), and its own. */
@@ -13,4 +14,15 @@ export class CommandApiSettings extends NatsClientSettings {
   /** log2 of scrypt's N. 15 (32 MiB, tens of ms) by default; lower only for tests and benchmarks. */
   @WholeNumberSetting(10, 20)
   PASSWORD_SCRYPT_LOG2_COST = 15;
+
+  /**
+   * Keys the digest of a command's secret fields in its recorded outcome (HMAC-SHA256), so a command id
+   * replayed with another password is COMMAND_ID_REUSED. The same on every instance, never in the event
+   * store; unset, such a replay is answered as a true one. At least 32 characters (e.g. 32 random bytes in
+   * base64).
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
+  COMMAND_DIGEST_KEY?: string = undefined;
 }

@@ -10,8 +10,14 @@ export interface CommandContext {
    * hash that is stored): a reused command id with another body is recognised by it.
    */
   readonly bodyDigest: string;
-  /** Whether a recorded digest (v2, or the legacy bare digest of the whole body) is this body's. */
-  matchesRecordedDigest(recorded: unknown): boolean;
+  /**
+   * "hmac-sha256:<key id>:<hex>" of the body's secret fields under COMMAND_DIGEST_KEY, when the body has
+   * secrets and the key is set: a replay with another password is then COMMAND_ID_REUSED, and nothing a
+   * dictionary attack could reverse is stored without the key.
+   */
+  readonly secretsDigest?: string;
+  /** Whether a recorded outcome's digests (v2 and secrets, or the legacy bare digest) are this body's. */
+  matchesRecorded(recorded: { readonly bodyDigest?: unknown; readonly secretsDigest?: unknown }): boolean;
 }
 
 /** What a command's definition answers on success: the aggregate's id and its stream revision after it. */

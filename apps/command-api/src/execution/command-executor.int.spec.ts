@@ -52,7 +52,7 @@ describe('command executor', () => {
     correlationId: randomUUID(),
     actorId,
     bodyDigest: 'v2:digest',
-    matchesRecordedDigest: (recorded) => recorded === 'v2:digest',
+    matchesRecorded: (recorded) => recorded.bodyDigest === 'v2:digest',
   });
   const executor = () => new CommandExecutor(store, services);
 

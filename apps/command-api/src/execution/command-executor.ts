@@ -173,15 +173,11 @@ export class CommandExecutor {
     }
     const [outcome] = recorded;
     const data = outcome?.data as
-      { commandName?: string; bodyDigest?: string; reply?: CommandReply } | undefined;
+      { commandName?: string; bodyDigest?: string; secretsDigest?: string; reply?: CommandReply } | undefined;
     if (!data?.reply) return undefined;
     const sameActor =
       definition.contract.actor !== 'required' || outcome.metadata.actorId === context.actorId;
-    if (
-      data.commandName !== context.commandName ||
-      !context.matchesRecordedDigest(data.bodyDigest) ||
-      !sameActor
-    ) {
+    if (data.commandName !== context.commandName || !context.matchesRecorded(data) || !sameActor) {
       return failure('COMMAND_ID_REUSED', ERROR_CODES.COMMAND_ID_REUSED, [{ field: 'command-id' }]);
     }
     return withPosition(data.reply, serializePosition(outcome.position));
@@ -214,7 +210,12 @@ function outcomeRecord(context: CommandContext, reply: CommandReply): StreamAppe
   const streamId = streamIds.command(context.commandId);
   const eventId = eventIdFor(context.commandId, `${streamId}/0`);
   const type = reply.ok ? 'CommandSucceeded' : 'CommandRejected';
-  const data = { commandName: context.commandName, bodyDigest: context.bodyDigest, reply: reply as never };
+  const data = {
+    commandName: context.commandName,
+    bodyDigest: context.bodyDigest,
+    ...(context.secretsDigest ? { secretsDigest: context.secretsDigest } : {}),
+    reply: reply as never,
+  };
   const metadata = sealMetadata(
     {
       streamId,

@@ -21,12 +21,13 @@ export class CommandApiTestStack {
     readonly prefix: string,
   ) {}
 
-  static async start(name: string): Promise<CommandApiTestStack> {
+  static async start(name: string, env: Record<string, string> = {}): Promise<CommandApiTestStack> {
     const database = await createScratchDatabase(`certm3_${name}`);
     const prefix = `certm3-${name}-${randomUUID().slice(0, 8)}`;
     const app = await startCommandApiInProcess({
       EVENT_STORE_URL: database.url,
       NATS_SUBJECT_PREFIX: prefix,
+      ...env,
     });
     const client = await CommandClient.connect(prefix);
     const store = await createEventStore({ url: database.url });

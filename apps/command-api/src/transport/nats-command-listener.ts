@@ -19,6 +19,8 @@ export interface CommandTransportSettings {
   readonly subjectPrefix: string;
   /** Commands processed at once by this instance; further messages wait in the client's buffer. */
   readonly maxInFlight: number;
+  /** COMMAND_DIGEST_KEY (see CommandApiSettings). */
+  readonly digestKey?: string;
 }
 
 /**
@@ -46,6 +48,10 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.settings.digestKey)
+      this.logger.warn(
+        'COMMAND_DIGEST_KEY is not set: a command id replayed with another password is answered as a true replay',
+      );
     this.ready = whenServing(this.nats, this.store).then(
       (connection) => {
         const subject = commandSubjectWildcard(this.settings.subjectPrefix);
@@ -104,6 +110,7 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
           header: (name) => message.headers?.get(name) || undefined,
         },
         this.settings.subjectPrefix,
+        this.settings.digestKey,
       );
       if (!parsed.ok) {
         correlationId = parsed.correlationId;

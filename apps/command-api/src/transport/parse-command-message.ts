@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
 import { canonicalJson, isUuid } from '@certm3/common';
@@ -13,6 +13,7 @@ import {
   isCommandName,
   MAX_BODY_DEPTH,
   MAX_COMMAND_BYTES,
+  secretsOf,
   undeclaredFields,
   validatorClass,
   withoutSecrets,
@@ -55,6 +56,8 @@ const MAX_FIELD_PATH = 200;
 export async function parseCommandMessage(
   message: IncomingMessage,
   subjectPrefix: string,
+  /** COMMAND_DIGEST_KEY: keys the digest of a body's secret fields (none is recorded without it). */
+  digestKey?: string,
 ): Promise<ParsedCommand> {
   const correlationHeader = message.header(HEADERS.correlationId);
   const correlationId = isUuid(correlationHeader) ? correlationHeader.toLowerCase() : randomUUID();
@@ -151,6 +154,7 @@ export async function parseCommandMessage(
 
   // Over the body as validated (ids in their one lowercase spelling), so equal commands digest equally.
   const bodyDigest = digestV2(contract.body, body);
+  const secretsDigest = digestKey ? keyedSecretsDigest(contract.body, body, digestKey) : undefined;
   return {
     ok: true,
     name,
@@ -161,8 +165,18 @@ export async function parseCommandMessage(
       correlationId,
       actorId: actorId?.toLowerCase(),
       bodyDigest,
-      matchesRecordedDigest: (recorded) =>
-        recorded === bodyDigest || (isLegacyBodyDigest(recorded) && recorded === legacyDigest(json)),
+      ...(secretsDigest ? { secretsDigest } : {}),
+      matchesRecorded: (recorded) => {
+        if (isLegacyBodyDigest(recorded.bodyDigest)) return recorded.bodyDigest === legacyDigest(json);
+        if (recorded.bodyDigest !== bodyDigest) return false;
+        // Secrets are compared only under the key that digested them; without it a replay with other
+        // secrets cannot be told from a true one, and is answered as one.
+        const recordedSecrets =
+          typeof recorded.secretsDigest === 'string' ? recorded.secretsDigest : undefined;
+        if (!recordedSecrets || !digestKey) return true;
+        const [, recordedKey] = recordedSecrets.split(':');
+        return recordedKey !== keyIdOf(digestKey) || recordedSecrets === secretsDigest;
+      },
     },
   };
 }
@@ -246,6 +260,19 @@ function digestV2(shape: BodyShape, body: unknown): string {
   return `v2:${createHash('sha256')
     .update(canonicalJson(withoutSecrets(shape, body)))
     .digest('hex')}`;
+}
+
+/** A short public name for a key (it says which key digested, and nothing about the key). */
+function keyIdOf(key: string): string {
+  return createHash('sha256').update(`certm3 command digest key id:${key}`).digest('hex').slice(0, 12);
+}
+
+/** HMAC-SHA256 of the body's secret fields under the server's key; undefined when the body holds none. */
+function keyedSecretsDigest(shape: BodyShape, body: object, key: string): string | undefined {
+  const secrets = secretsOf(shape, body);
+  if (secrets === undefined) return undefined;
+  const mac = createHmac('sha256', key).update(canonicalJson(secrets)).digest('hex');
+  return `hmac-sha256:${keyIdOf(key)}:${mac}`;
 }
 
 /** The digest outcomes recorded before 2026-12 hold; computed only to recognise a replay of such a command. */

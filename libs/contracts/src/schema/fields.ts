@@ -124,6 +124,26 @@ export function withoutSecrets(shape: BodyShape, body: unknown): unknown {
   return result;
 }
 
+/** Only the secret fields of `body` (at any depth), or undefined when it holds none. */
+export function secretsOf(shape: BodyShape, body: unknown): Record<string, unknown> | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const found: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const declared = Object.prototype.hasOwnProperty.call(shape, key) ? shape[key].spec : undefined;
+    if (!declared || value === undefined) continue;
+    if (declared.secret) found[key] = value;
+    else if (declared.kind === 'object') {
+      const inner = secretsOf(declared.shape, value);
+      if (inner) found[key] = inner;
+    } else if (declared.kind === 'array' && declared.items.spec.kind === 'object' && Array.isArray(value)) {
+      const itemShape = declared.items.spec.shape;
+      const inner = value.map((item) => secretsOf(itemShape, item) ?? null);
+      if (inner.some((item) => item !== null)) found[key] = inner;
+    }
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+}
+
 /**
  * Every property of `body` the shape does not declare, as a dotted path — `__proto__` and `constructor`
  * included, which JSON.parse makes own properties and class-transformer would drop without a word.
