@@ -25,3 +25,17 @@ export async function createTestCertificate(
   });
   return certificate.toString('pem');
 }
+
+/**
+ * A certificate whose notAfter is not a time (UTCTime "491331000000Z", month 13): X.509 parsers accept the
+ * structure, and Node reports its validTo as "Bad time value". For the refusal such input must get.
+ */
+export async function createCertificateWithUnreadableValidity(): Promise<string> {
+  const pem = await createTestCertificate({ notAfter: new Date('2049-12-31T00:00:00Z') });
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s/g, ''), 'base64');
+  der.write('491331000000Z', der.indexOf(Buffer.from('491231000000Z')), 'latin1');
+  return `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
+}

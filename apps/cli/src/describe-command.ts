@@ -29,7 +29,7 @@ function describeSpec(spec: FieldSpec): string {
   switch (spec.kind) {
     case 'text':
       return `text, ${spec.minLength ?? 0}–${spec.maxLength} characters${
-        spec.noControlCharacters ? ', no control characters' : ''
+        spec.noControlCharacters ? ', no control or format characters' : ''
       }${spec.trimmed ? ', no leading or trailing white space' : ''}`;
     case 'uuid':
       return 'UUID';

@@ -92,8 +92,9 @@ async function main(argv: string[]): Promise<number> {
   } else {
     try {
       body = JSON.parse(positionals[1] ?? '{}');
-    } catch {
-      process.stderr.write(`the body is not JSON: ${positionals[1]}\n`);
+    } catch (error) {
+      // Not echoed: a body may hold a password (regression: it was printed back, password and all).
+      process.stderr.write(`the body is not JSON: ${errorMessage(error)}\n`);
       return 2;
     }
   }

@@ -22,14 +22,20 @@ export function parseCertificate(pem: string): { pem: string; facts: Certificate
   } catch {
     throw invalid('is not a parseable X.509 certificate');
   }
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  // Node gives "Bad time value" for a validity time it cannot read (regression: toISOString() then threw
+  // a RangeError, answered INTERNAL).
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime()))
+    throw invalid('has a validity period that cannot be read (notBefore/notAfter)');
   return {
     pem: trimmed,
     facts: {
       serialNumber: certificate.serialNumber,
       subject: certificate.subject.replace(/\n/g, ', '),
       issuer: certificate.issuer.replace(/\n/g, ', '),
-      notBefore: new Date(certificate.validFrom).toISOString(),
-      notAfter: new Date(certificate.validTo).toISOString(),
+      notBefore: notBefore.toISOString(),
+      notAfter: notAfter.toISOString(),
       fingerprintSha256: certificate.fingerprint256,
     },
   };

@@ -180,7 +180,11 @@ export class CommandExecutor {
     if (data.commandName !== context.commandName || !context.matchesRecorded(data) || !sameActor) {
       return failure('COMMAND_ID_REUSED', ERROR_CODES.COMMAND_ID_REUSED, [{ field: 'command-id' }]);
     }
-    return withPosition(data.reply, serializePosition(outcome.position));
+    // Rebuilt in the order a first answer has its keys (jsonb stores them sorted its own way).
+    const reply: CommandReply = data.reply.ok
+      ? { ok: true, data: data.reply.data }
+      : failure(data.reply.error.code, data.reply.error.message, data.reply.error.details);
+    return withPosition(reply, serializePosition(outcome.position));
   }
 
   /**

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from 'nats';
 import { CommandReply } from '@certm3/contracts';
 import { collect, EventStore } from '@certm3/event-store';
+import { createCertificateWithUnreadableValidity } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { CommandApiTestStack } from '../testing/command-api-test-stack';
 
@@ -160,5 +162,43 @@ describe('hostile input over NATS', () => {
     expect(
       (await collect(store.readAll())).some((event) => event.streamId === `user-${id.toUpperCase()}`),
     ).toBe(false);
+  });
+
+  it('refuses a certificate whose validity cannot be read as VALIDATION_FAILED (regression: INTERNAL)', async () => {
+    const users = (await collect(store.readAll())).filter((event) => event.type === 'UserRegistered');
+    const userId = users[0].data.userId as string;
+    const certificateData = await createCertificateWithUnreadableValidity();
+    expect(await client.reply('RegisterCertificate', { userId, certificateData })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', details: [{ field: 'certificateData' }] },
+    });
+  });
+
+  it.each(['users\u200b', '\u202eusers', 'ops\ufeff'])(
+    'refuses a group name that looks like another (%j: a format character)',
+    async (name) => {
+      expect(await client.reply('CreateGroup', { name })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', details: [{ field: 'name' }] },
+      });
+    },
+  );
+
+  it('answers a replayed refusal byte for byte as the first time (regression: keys came back reordered)', async () => {
+    const send = async (commandId: string) => {
+      const headers = natsHeaders();
+      headers.set('command-id', commandId);
+      headers.set('actor-id', stack.adminId);
+      const response = await client.connection.request(
+        `${stack.prefix}.cmd.DeleteUser`,
+        Buffer.from(JSON.stringify({ userId: stack.adminId })),
+        { headers, timeout: 10_000 },
+      );
+      return Buffer.from(response.data).toString('utf8');
+    };
+    const commandId = randomUUID();
+    const first = await send(commandId);
+    expect(JSON.parse(first)).toMatchObject({ ok: false, error: { code: 'USER_DELETION_FORBIDDEN' } });
+    expect(await send(commandId)).toBe(first);
   });
 });

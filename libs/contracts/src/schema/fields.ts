@@ -18,7 +18,7 @@ interface FieldBase {
 export interface TextRules {
   readonly minLength?: number;
   readonly maxLength: number;
-  /** Rejects control characters (C0, DEL, C1). */
+  /** Rejects control characters (C0, DEL, C1) and format characters (zero-width, bidi overrides). */
   readonly noControlCharacters?: boolean;
   /** Rejects leading or trailing white space. */
   readonly trimmed?: boolean;

@@ -1,7 +1,11 @@
 import { BodyShape, Field, FieldSpec, JsonSchema } from './fields';
 
-/** Control characters (C0, DEL, C1) refused by `noControlCharacters`; one source for the rule and the docs. */
-export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+/**
+ * Control characters (C0, DEL, C1) and format characters (zero-width spaces and joiners, bidirectional
+ * overrides, BOM) refused by `noControlCharacters`: a name like "users\u200b" or one behind U+202E looked
+ * like another. One source for the rule and the docs.
+ */
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}\p{Cf}]*$/u;
 /** No leading or trailing white space (`trimmed`). */
 export const TRIMMED = /^\S(.*\S)?$/u;
 /** An ISO-8601 instant with seconds optional, fraction optional, and a zone. */
@@ -38,7 +42,7 @@ function valueSchema(spec: FieldSpec): JsonSchema {
   switch (spec.kind) {
     case 'text': {
       const patterns = [
-        spec.noControlCharacters ? 'no control characters' : undefined,
+        spec.noControlCharacters ? 'no control or format characters' : undefined,
         spec.trimmed ? 'no leading or trailing white space' : undefined,
       ].filter(Boolean);
       return {

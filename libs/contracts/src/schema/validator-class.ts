@@ -80,7 +80,7 @@ function rules(spec: FieldSpec, property: string, options: ValidationOptions): P
         MaxLength(spec.maxLength, options),
         ...(spec.trimmed ? [Matches(TRIMMED, message('must not start or end with white space'))] : []),
         ...(spec.noControlCharacters
-          ? [Matches(NO_CONTROL_CHARACTERS, message('must not contain control characters'))]
+          ? [Matches(NO_CONTROL_CHARACTERS, message('must not contain control or format characters'))]
           : []),
       ];
     case 'uuid':
