@@ -18,6 +18,9 @@ export async function liveLag() {
   const { nats, sender } = await connectAsAdministrator(prefix);
   // A pool: many lag probes poll at once.
   const reader = new Pool({ connectionString: read.url, max: 4 });
+  // The projector answers /health while its runner is still creating the model's tables.
+  while (!(await reader.query(`SELECT to_regclass('public.groups') AS t`)).rows[0].t)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   const rate = 500;
   const seconds = 8;
   const lags: number[] = [];

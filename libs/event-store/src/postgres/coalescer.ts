@@ -5,9 +5,17 @@
  * requests, which on this kind of machine (a round trip costs far more than the work it carries) is most
  * of what concurrent writers can gain.
  *
- * Requests whose keys overlap never share a batch: the later one waits for a later batch, so a batch
- * never holds two appends to the same stream, and appends to one stream leave in the order they came.
+ * Requests whose keys conflict never share a batch: the later one waits for a later batch, so a batch never
+ * holds two appends to the same stream, nor an append to a stream and a condition on it, and appends to
+ * one stream leave in the order they came. Shared keys (conditions: streams only checked) do not conflict
+ * with each other: many commands by one actor, each holding that actor's stream, still leave together.
  */
+/** What a request writes, and what it only reads (may be shared with other requests of a batch). */
+export interface RequestKeys {
+  readonly exclusive: readonly string[];
+  readonly shared?: readonly string[];
+}
+
 export class Coalescer<Request, Result> {
   private readonly waiting: {
     readonly request: Request;
@@ -20,7 +28,8 @@ export class Coalescer<Request, Result> {
     private readonly options: {
       readonly maxInFlight: number;
       readonly maxBatch: number;
-      readonly keysOf?: (request: Request) => readonly string[];
+      /** What a request writes (`exclusive`) and only checks (`shared`); unset, requests never conflict. */
+      readonly keysOf?: (request: Request) => RequestKeys;
       /** One outcome per request, in order: its result, or the error it fails with. */
       readonly run: (batch: Request[]) => Promise<(Result | CoalescedFailure)[]>;
     },
@@ -57,16 +66,22 @@ export class Coalescer<Request, Result> {
   }
 
   private takeBatch() {
-    const keysOf = this.options.keysOf ?? (() => []);
+    const keysOf = this.options.keysOf ?? ((): RequestKeys => ({ exclusive: [] }));
     const taken: typeof this.waiting = [];
     const left: typeof this.waiting = [];
-    const used = new Set<string>();
+    const written = new Set<string>();
+    const checked = new Set<string>();
     for (const entry of this.waiting) {
-      const keys = keysOf(entry.request);
-      if (taken.length < this.options.maxBatch && keys.every((key) => !used.has(key))) taken.push(entry);
+      const { exclusive, shared = [] } = keysOf(entry.request);
+      const fits =
+        taken.length < this.options.maxBatch &&
+        exclusive.every((key) => !written.has(key) && !checked.has(key)) &&
+        shared.every((key) => !written.has(key));
+      if (fits) taken.push(entry);
       else left.push(entry);
-      // A request left behind holds its keys too, so none behind it overtakes it on a shared stream.
-      for (const key of keys) used.add(key);
+      // A request left behind holds its keys too, so none behind it overtakes it on a stream it touches.
+      for (const key of exclusive) written.add(key);
+      for (const key of shared) checked.add(key);
     }
     this.waiting.splice(0, this.waiting.length, ...left);
     return taken;

@@ -9,7 +9,11 @@ describe('Coalescer', () => {
     const coalescer = new Coalescer<string, string>({
       maxInFlight,
       maxBatch,
-      keysOf: (request) => request.split('+'),
+      // "y+x": writes y and x; "y?x": writes y, only checks x.
+      keysOf: (request) => {
+        const [written, checked] = request.split('?');
+        return { exclusive: written.split('+'), shared: checked ? checked.split('+') : [] };
+      },
       run: async (batch) => {
         batches.push(batch);
         await new Promise<void>((resolve) => releases.push(resolve));
@@ -43,6 +47,24 @@ describe('Coalescer', () => {
       await tick();
     }
     expect(batches).toEqual([['x'], ['x', 'z'], ['y+x'], ['y']]);
+    releases.shift()!();
+    await Promise.all(all);
+  });
+
+  it('batches requests that only check the same key, but never with one that writes it', async () => {
+    const { coalescer, batches, releases } = recording(1, 10);
+    const all = ['a', 'b?actor', 'c?actor', 'actor', 'd?actor'].map((request) => coalescer.submit(request));
+    while (batches.length < 3) {
+      releases.shift()!();
+      await tick();
+    }
+    // The write to "actor" waits for the checks before it; the check after it waits for the write.
+    expect(batches).toEqual([['a'], ['b?actor', 'c?actor'], ['actor'], ['d?actor']].slice(0, batches.length));
+    while (batches.length < 4) {
+      releases.shift()!();
+      await tick();
+    }
+    expect(batches).toEqual([['a'], ['b?actor', 'c?actor'], ['actor'], ['d?actor']]);
     releases.shift()!();
     await Promise.all(all);
   });

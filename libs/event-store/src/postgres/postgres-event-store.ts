@@ -142,10 +142,13 @@ export class PostgresEventStore implements EventStore {
     this.appends = new Coalescer({
       maxInFlight: options.maxBatchesInFlight ?? 4,
       maxBatch: 64,
-      // Conditions included: within one append_batch call every check runs before every insert, so a
-      // condition batched with an append to its own stream would pass on the revision the append is about
-      // to move. No two requests of a batch share a stream, appended or only checked.
-      keysOf: (request) => request.streams.map((stream) => stream.streamId),
+      // Within one append_batch call every check runs before every insert, so a condition batched with an
+      // append to its own stream would pass on the revision the append is about to move: a stream appended
+      // to is a batch's alone; a stream only checked may be checked by several requests of one batch.
+      keysOf: (request) => ({
+        exclusive: request.streams.slice(request.conditionCount).map((stream) => stream.streamId),
+        shared: request.streams.slice(0, request.conditionCount).map((stream) => stream.streamId),
+      }),
       run: (batch) => this.appendBatch(batch),
     });
     this.streamReads = new Coalescer({
