@@ -39,7 +39,12 @@ describe('docs/asyncapi.yaml', () => {
       required: ['username', 'email', 'password'],
       properties: {
         id: expect.objectContaining({ type: 'string', format: 'uuid' }),
-        username: { type: 'string', minLength: 1, maxLength: 255, 'x-rules': ['no control or format characters'] },
+        username: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 255,
+          'x-rules': ['no control or format characters'],
+        },
         email: expect.objectContaining({ type: 'string', format: 'email', maxLength: 255 }),
         password: expect.objectContaining({
           type: 'string',
