@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '@certm3/common';
+import { errorMessage, exitAfterOutput } from '@certm3/common';
 import { ConfigurationError, loadConfig } from '@certm3/app-runtime';
 import { AuditSettings } from './audit.settings';
 import { exportLog, history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
@@ -150,4 +150,4 @@ function loadSettings(): AuditSettings {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+main(process.argv.slice(2)).then(exitAfterOutput);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '@certm3/common';
+import { errorMessage, exitAfterOutput } from '@certm3/common';
 import { connect, headers as natsHeaders } from 'nats';
 import {
   COMMAND_NAMES,
@@ -127,10 +127,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${errorMessage(error)}\n`);
-    process.exit(2);
-  },
-);
+main(process.argv.slice(2)).then(exitAfterOutput, (error: unknown) => {
+  process.stderr.write(`${errorMessage(error)}\n`);
+  exitAfterOutput(2);
+});

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitAfterOutput } from '@certm3/common';
 import { Client } from 'pg';
 import { loadConfig } from '@certm3/app-runtime';
 import { createEventStore, EventStore } from '@certm3/event-store';
@@ -74,10 +75,7 @@ async function main(verb: string | undefined, target: string | undefined): Promi
   }
 }
 
-main(process.argv[2], process.argv[3]).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(2);
-  },
-);
+main(process.argv[2], process.argv[3]).then(exitAfterOutput, (error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exitAfterOutput(2);
+});
