@@ -1,5 +1,5 @@
 import { EsdbEmulator } from '@certm3/event-store/testing/esdb-emulator/esdb-emulator';
-import { AppProcess, AppName, getJson } from '@certm3/test-support/app-process';
+import { AppProcess, AppName, getJson, healthWhen } from '@certm3/test-support/app-process';
 import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
 
 // The apps choose their event store from EVENT_STORE_URL alone; here, EventStoreDB (through the emulator).
@@ -26,7 +26,7 @@ describe('apps on the EventStoreDB event store', () => {
     async (name) => {
       app = AppProcess.start(name, { EVENT_STORE_URL: emulator.url, CERTM3_DATABASE_URL: readDatabase.url });
       const port = await app.started();
-      expect(await getJson(port, '/health')).toMatchObject({
+      expect(await healthWhen(port, ({ status }) => status === 200)).toMatchObject({
         status: 200,
         body: { checks: { eventStore: { status: 'up', adapter: 'eventstoredb' } } },
       });

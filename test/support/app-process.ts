@@ -93,3 +93,19 @@ export async function getJson(port: number, path: string): Promise<{ status: num
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: response.status, body: await response.json() };
 }
+
+/**
+ * Polls /health until `accept` holds (apps connect to their dependencies in the background, so right after
+ * start-up a dependency can still be reported down), or for about 10 s; returns the last answer.
+ */
+export async function healthWhen(
+  port: number,
+  accept: (health: { status: number; body: unknown }) => boolean,
+): Promise<{ status: number; body: unknown }> {
+  let health = await getJson(port, '/health');
+  for (let tries = 0; !accept(health) && tries < 400; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    health = await getJson(port, '/health');
+  }
+  return health;
+}

@@ -1,22 +1,9 @@
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CommandClient } from '@certm3/test-support/command-client';
-import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { AppProcess, getJson, healthWhen } from '@certm3/test-support/app-process';
 import { freePort, startNatsServer, TcpProxy } from '@certm3/test-support/network';
 import { dropDatabase, scratchDatabaseUrl, TEST_POSTGRES_URL } from '@certm3/test-support/scratch-database';
-
-/** Polls /health until `accept` holds (the app connects to its dependencies in the background). */
-async function healthWhen(
-  port: number,
-  accept: (health: { status: number; body: unknown }) => boolean,
-): Promise<{ status: number; body: unknown }> {
-  let health = await getJson(port, '/health');
-  for (let tries = 0; !accept(health) && tries < 400; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    health = await getJson(port, '/health');
-  }
-  return health;
-}
 
 describe('command-api process', () => {
   const eventStore = scratchDatabaseUrl('certm3_api_events');

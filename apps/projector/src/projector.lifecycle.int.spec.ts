@@ -1,4 +1,4 @@
-import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { AppProcess, getJson, healthWhen } from '@certm3/test-support/app-process';
 import { freePort, TcpProxy } from '@certm3/test-support/network';
 import { dropDatabase, dropDatabaseInUse, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
 import { waitUntil } from './testing/projector-test-stack';
@@ -26,12 +26,9 @@ describe('projector process', () => {
     });
     const port = await app.started();
 
-    // The HTTP server can answer before the runner has taken its role; 'starting' is honest, not yet the point.
-    let health = await getJson(port, '/health');
-    for (let tries = 0; isStarting(health.body) && tries < 200; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      health = await getJson(port, '/health');
-    }
+    // The HTTP server can answer before the runner has taken its role, and before the event store (connected
+    // in the background) answers: 'starting' and 'down' are honest then, not yet the point.
+    const health = await healthWhen(port, ({ status, body }) => status === 200 && !isStarting(body));
     expect(health).toEqual({
       status: 200,
       body: {
