@@ -1,3 +1,4 @@
+import { errorMessage } from '@certm3/common';
 import { CompiledQuery, Kysely, sql } from 'kysely';
 import {
   comparePositions,
@@ -94,7 +95,7 @@ export function planBatch(
         const projected = projectedEvent(model, event);
         for (const handler of handlers) steps.push(...handler(projected, rows));
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         return { model, layout, events, policy, planned, failure: new EventApplyError(event, reason) };
       }
     }
@@ -249,7 +250,7 @@ async function runPlanned(
       try {
         await runSteps(trx, steps);
       } catch (error) {
-        throw new EventApplyError(event, error instanceof Error ? error.message : String(error));
+        throw new EventApplyError(event, errorMessage(error));
       }
     }
     if (moveCheckpoint) await trx.executeQuery(moveCheckpoint);

@@ -1,3 +1,4 @@
+import { errorMessage } from '@certm3/common';
 import { ClientBase, escapeIdentifier } from 'pg';
 
 /**
@@ -49,10 +50,7 @@ export async function runMigrations(
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');
-      throw new Error(
-        `migration ${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new Error(`migration ${migration.name} failed: ${errorMessage(error)}`, { cause: error });
     }
     log(`migration ${migration.name} applied`);
     ran.push(migration.name);

@@ -1,3 +1,4 @@
+import { errorMessage } from '@certm3/common';
 import { randomBytes } from 'node:crypto';
 import { ClientBase, escapeIdentifier } from 'pg';
 import { AnyColumn } from '../tables/column';
@@ -238,7 +239,7 @@ export async function syncSchema(
     } catch (error) {
       await client.query('ROLLBACK');
       // A view whose columns changed, say: CREATE OR REPLACE cannot do it. Report it with the rest.
-      failure = `creating what is missing failed: ${error instanceof Error ? error.message : String(error)}`;
+      failure = `creating what is missing failed: ${errorMessage(error)}`;
     }
     actual = await readCatalog(client, schema, namesOf(contents));
   }
