@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { comparePositions, parsePosition } from '@certm3/event-store';
 import { caughtUp, ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
-const scratchSchemas = `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'certm3\\_rebuild\\_%' OR nspname LIKE 'certm3\\_verify\\_%'`;
+// Scratch schemas are `certm3__rebuild_…` and `certm3__verify_…` (a model's name never holds `__`).
+const scratchSchemas = `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'certm3\\_\\_rebuild\\_%' OR nspname LIKE 'certm3\\_\\_verify\\_%'`;
 
 // A rebuild brings the live tables to the replayed rows inside one transaction instead of swapping schemas,
 // so what dashboards built on the tables stays.
@@ -80,6 +82,106 @@ describe('rebuild keeps what dashboards built', () => {
     await expect(
       query(`DELETE FROM users WHERE id = $1`, [before.users[0] && (before.users[0] as { id: string }).id]),
     ).rejects.toThrow(/never deleted/);
+    expect((await stack.verify()).differences).toEqual([]);
+  });
+
+  // Regression: when an UPDATE of the rows met a unique-key collision (two users trading emails), the
+  // rebuild deleted every differing row and inserted it again: a dashboard's table with a foreign key to
+  // users ON DELETE CASCADE lost its rows, one without CASCADE made the rebuild fail, the dashboard's
+  // triggers fired, and the report said "updated".
+  it('never deletes a row whose key survives: rows of a dashboard that reference users stay when two users trade emails', async () => {
+    await query(`CREATE SCHEMA dash`);
+    await query(
+      `CREATE TABLE dash.prefs (user_id uuid PRIMARY KEY REFERENCES public.users (id) ON DELETE CASCADE, theme text NOT NULL)`,
+    );
+    await query(`CREATE TABLE dash.seen (op text NOT NULL, user_id uuid NOT NULL)`);
+    await query(`CREATE FUNCTION dash.note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO dash.seen VALUES (TG_OP, COALESCE(NEW.user_id, OLD.user_id)); RETURN NULL; END $$`);
+    await query(
+      `CREATE TRIGGER prefs_seen AFTER INSERT OR DELETE ON dash.prefs FOR EACH ROW EXECUTE FUNCTION dash.note_change()`,
+    );
+    const [first, second] = await query(
+      `SELECT id, email FROM users WHERE username <> 'admin' ORDER BY id LIMIT 2`,
+    );
+    await query(`INSERT INTO dash.prefs VALUES ($1, 'dark'), ($2, 'light')`, [first.id, second.id]);
+    await query(`TRUNCATE dash.seen`);
+    const before = await stack.snapshot();
+    const prefs = await query(`SELECT * FROM dash.prefs ORDER BY user_id`);
+    const trade = async () => {
+      await query(`UPDATE users SET email = 'swap-' || email WHERE id = $1`, [first.id]);
+      await query(`UPDATE users SET email = $2 WHERE id = $1`, [second.id, first.email]);
+      await query(`UPDATE users SET email = $2 WHERE id = $1`, [first.id, second.email]);
+    };
+
+    await trade();
+    const report = await stack.rebuild();
+
+    expect(await stack.snapshot()).toEqual(before);
+    expect(await query(`SELECT * FROM dash.prefs ORDER BY user_id`)).toEqual(prefs);
+    expect(await query(`SELECT * FROM dash.seen`)).toEqual([]);
+    expect(report.tables.find((table) => table.table === 'users')).toEqual({
+      table: 'users',
+      deleted: 0,
+      updated: 2,
+      inserted: 0,
+    });
+    expect(report.movedAside).toEqual([{ table: 'users', columns: ['email'], rows: 2 }]);
+
+    // A foreign key without CASCADE made the rebuild fail; it now has nothing to refuse.
+    await query(
+      `CREATE TABLE dash.notes (user_id uuid NOT NULL REFERENCES public.users (id), note text NOT NULL)`,
+    );
+    await query(`INSERT INTO dash.notes VALUES ($1, 'call back')`, [second.id]);
+    await trade();
+    await stack.rebuild();
+    expect(await stack.snapshot()).toEqual(before);
+    expect(await query(`SELECT user_id, note FROM dash.notes`)).toEqual([
+      { user_id: second.id, note: 'call back' },
+    ]);
+    expect(await query(`SELECT * FROM dash.prefs ORDER BY user_id`)).toEqual(prefs);
+    expect((await stack.verify()).differences).toEqual([]);
+    await query(`DROP SCHEMA dash CASCADE`);
+  });
+
+  // Regression: an operator's skip wrote the skipped event's position into the checkpoint whatever it held.
+  // After a rebuild had moved the checkpoint past the halted event (and applied it), the skip moved it back:
+  // events already applied ran again (a duplicate key), and the event was recorded as skipped.
+  it('an operator skip after a rebuild leaves the checkpoint where the rebuild put it and applies nothing twice', async () => {
+    const runner = stack.runners[0];
+    await caughtUp(runner, stack.store);
+    const { id: group } = await stack.command('CreateGroup', { name: `taken-${randomUUID().slice(0, 6)}` });
+    await waitUntil(async () => (await query('SELECT 1 FROM groups WHERE name = $1', [group])).length === 1);
+    // A live row taken away: the update of it that follows cannot be applied.
+    await query(`DELETE FROM groups WHERE name = $1`, [group]);
+    await stack.command('UpdateGroup', { name: group, description: 'halts the projector' });
+    await waitUntil(() => runner.status().halted !== null);
+    const halted = runner.status().halted!;
+    expect(halted.type).toBe('GroupUpdated');
+    const { id: later } = await stack.command('CreateGroup', { name: `later-${randomUUID().slice(0, 6)}` });
+    await stack.workload(1);
+
+    const rebuilt = await stack.rebuild();
+    expect(await query('SELECT description FROM groups WHERE name = $1', [group])).toEqual([
+      { description: 'halts the projector' },
+    ]);
+    expect(runner.skip(halted.position)).toBe(true);
+    // The skip is taken up asynchronously: first the halt on that event ends (or another one begins).
+    await waitUntil(() => runner.status().halted?.since !== halted.since);
+    const { id: after } = await stack.command('CreateGroup', { name: `after-${randomUUID().slice(0, 6)}` });
+    await waitUntil(
+      async () =>
+        runner.status().halted !== null ||
+        (await query('SELECT 1 FROM groups WHERE name = $1', [after])).length === 1,
+    );
+
+    expect(runner.status()).toMatchObject({ role: 'active', halted: null, lastError: null });
+    await caughtUp(runner, stack.store);
+    const [{ position }] = await query(`SELECT position FROM certm3.projector_checkpoint`);
+    expect(comparePositions(parsePosition(position), parsePosition(rebuilt.checkpoint!))).toBeGreaterThan(0);
+    expect(
+      await query(`SELECT 1 FROM certm3.projector_skipped_events WHERE position = $1`, [halted.position]),
+    ).toEqual([]);
+    expect(await query('SELECT 1 FROM groups WHERE name = $1', [later])).toHaveLength(1);
     expect((await stack.verify()).differences).toEqual([]);
   });
 

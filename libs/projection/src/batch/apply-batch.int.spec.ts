@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';
-import { RecordedEvent } from '@certm3/event-store';
+import { RecordedEvent, serializePosition } from '@certm3/event-store';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
 import { scratchLayout } from '../model/define-read-model';
 import { createModelCopy } from '../operations/scratch-schema';
@@ -10,8 +10,11 @@ import { sampleModel } from '../testing/sample-model.fixture';
 import {
   applyEventsInTransaction,
   applyPlannedBatchInTransaction,
+  checkpointMoved,
+  moveCheckpointQuery,
   planBatch,
   readCheckpoint,
+  skipEventInTransaction,
 } from './apply-batch';
 
 const model = sampleModel();
@@ -99,6 +102,36 @@ describe('applying a batch', () => {
     ).rejects.toThrow(`teams row id=${b}: expected to change 1 row, changed 0`);
     expect(fallbacks).toHaveLength(1);
     expect(String(fallbacks[0])).toContain('row count');
+  });
+
+  // Regression: an operator's skip wrote the skipped event's position into the checkpoint whatever it held,
+  // so after a rebuild had moved past the halted event the skip took the checkpoint back.
+  it('never moves the checkpoint backwards: a skip of an event it has passed writes nothing', async () => {
+    const events = [created(randomUUID()), created(randomUUID())];
+    await db.transaction().execute((trx) => applyEventsInTransaction(trx, model, layout, events, 'halt'));
+    const before = await readCheckpoint(db, model, layout);
+    const recorded = () =>
+      pool.query(`SELECT reason FROM batches.projector_skipped_events WHERE position = $1`, [
+        serializePosition(events[0].position),
+      ]);
+
+    const result = await db
+      .transaction()
+      .execute((trx) => skipEventInTransaction(trx, model, layout, events[0], 'skipped by an operator'));
+
+    expect(result).toEqual({ skipped: false, checkpoint: before!.position });
+    expect(await readCheckpoint(db, model, layout)).toEqual(before);
+    expect((await recorded()).rows).toEqual([]);
+    // The one statement that writes the checkpoint changes nothing when told to go back; its callers fail.
+    const back = serializePosition(events[0].position);
+    const moved = await db.executeQuery(
+      moveCheckpointQuery(db, model, layout, back, { now: new Date().toISOString() }),
+    );
+    expect(moved.numAffectedRows).toBe(0n);
+    expect(() => checkpointMoved(moved, model, back)).toThrow(
+      `sample: refusing to move the checkpoint back to ${back}: events after it are applied already`,
+    );
+    expect(await readCheckpoint(db, model, layout)).toEqual(before);
   });
 
   it('leaves ignored event types out and halts on, or records, types the model does not know', async () => {

@@ -9,7 +9,7 @@ import {
 } from '@certm3/event-store';
 import { BookkeepingDatabase } from '../bookkeeping/bookkeeping';
 import { lockKey, projectedEvent, ReadModel, ReadModelLayout } from '../model/define-read-model';
-import { doBlock, inlineParameters } from './merge-statements';
+import { doBlock, inlineParameters, mergedStatements } from './merge-statements';
 import { compilingKysely, rowWriter, RowWriter, Step } from './step';
 
 export type UnknownEventPolicy = 'halt' | 'skip';
@@ -50,13 +50,38 @@ export interface PlannedBatch {
   readonly layout: ReadModelLayout;
   readonly events: readonly RecordedEvent[];
   readonly policy: UnknownEventPolicy;
+  readonly leaveOut?: ReadonlySet<string>;
   /** The events to apply, after the checkpoint the plan assumed, with their statements. */
-  readonly planned: readonly { event: RecordedEvent; steps: readonly Step[]; skipped?: string }[];
-  /** The DO block running every statement merged, when there are several (see runPlanned). */
-  readonly merged?: string;
+  readonly planned: readonly PlannedEvent[];
+  /** Every statement, merged, when there are several: run in one DO block with the checkpoint (runPlanned). */
+  readonly merged?: readonly string[];
   /** Why an event cannot be applied; thrown when the batch is applied, so earlier batches still commit. */
   readonly failure?: EventApplyError;
 }
+
+export interface PlannedEvent {
+  readonly event: RecordedEvent;
+  readonly steps: readonly Step[];
+  /** Skipped by the unknown-event policy: recorded in projector_skipped_events when the batch commits. */
+  readonly skipped?: string;
+  /** An event an operator skipped (see PlanOptions.leaveOut): no statements, not counted, not recorded. */
+  readonly leftOut?: boolean;
+}
+
+export interface PlanOptions {
+  /** Events at or before it are applied already: the plan starts after it. */
+  readonly after?: GlobalPosition;
+  /**
+   * Serialized positions of events an operator skipped, which a rebuild or a verification leaves out: they
+   * are planned with no statements, so the copy's checkpoint passes them like the live one did.
+   */
+  readonly leaveOut?: ReadonlySet<string>;
+}
+
+/** Why an event type is skipped under UNKNOWN_EVENT_POLICY=skip: the reason its record carries. */
+export const SKIPPED_BY_POLICY = 'unknown event type (policy: skip)';
+/** The reason an operator's skip is recorded with. */
+export const SKIPPED_BY_OPERATOR = 'skipped by an operator';
 
 const writers = new WeakMap<ReadModel, Map<string, RowWriter<unknown>>>();
 
@@ -77,44 +102,57 @@ export function planBatch(
   layout: ReadModelLayout,
   events: readonly RecordedEvent[],
   policy: UnknownEventPolicy,
-  after?: GlobalPosition,
+  options: PlanOptions = {},
 ): PlannedBatch {
+  const { leaveOut } = options;
   const rows = writerFor(model, layout.tables);
-  const planned: { event: RecordedEvent; steps: Step[]; skipped?: string }[] = [];
-  let checkpoint = after;
+  const planned: PlannedEvent[] = [];
+  const failed = (event: RecordedEvent, reason: string): PlannedBatch => ({
+    model,
+    layout,
+    events,
+    policy,
+    leaveOut,
+    planned,
+    failure: new EventApplyError(event, reason),
+  });
+  let checkpoint = options.after;
   for (const event of events) {
     if (checkpoint && comparePositions(event.position, checkpoint) <= 0) continue;
-    const handlers = model.handlersByType.get(event.type);
-    if (!handlers && !model.ignored.has(event.type) && policy === 'halt') {
-      const reason = `unknown event type "${event.type}" (policy: halt until upgraded or skipped)`;
-      return { model, layout, events, policy, planned, failure: new EventApplyError(event, reason) };
+    checkpoint = event.position;
+    if (leaveOut?.has(serializePosition(event.position))) {
+      planned.push({ event, steps: [], leftOut: true });
+      continue;
     }
+    const handlers = model.handlersByType.get(event.type);
+    if (!handlers && !model.ignored.has(event.type) && policy === 'halt')
+      return failed(event, `unknown event type "${event.type}" (policy: halt until upgraded or skipped)`);
     const steps: Step[] = [];
     if (handlers) {
       try {
         const projected = projectedEvent(model, event);
         for (const handler of handlers) steps.push(...handler(projected, rows));
       } catch (error) {
-        const reason = errorMessage(error);
-        return { model, layout, events, policy, planned, failure: new EventApplyError(event, reason) };
+        return failed(event, errorMessage(error));
       }
     }
     planned.push({
       event,
       steps,
-      skipped: handlers || model.ignored.has(event.type) ? undefined : 'unknown event type (policy: skip)',
+      skipped: handlers || model.ignored.has(event.type) ? undefined : SKIPPED_BY_POLICY,
     });
-    checkpoint = event.position;
   }
   const steps = planned.flatMap((entry) => entry.steps);
-  return {
-    model,
-    layout,
-    events,
-    policy,
-    planned,
-    merged: steps.length > 1 ? doBlock(layout.tables, steps, model.tableByName) : undefined,
-  };
+  let merged: string[] | undefined;
+  if (steps.length > 1) {
+    try {
+      merged = mergedStatements(layout.tables, steps, model.tableByName);
+    } catch {
+      // Whatever could not be merged runs one statement at a time, where its failure names its event.
+      merged = undefined;
+    }
+  }
+  return { model, layout, events, policy, leaveOut, planned, merged };
 }
 
 /** Live batches take the swap lock shared: a rebuild's swap (exclusive) waits for them and pauses them. */
@@ -171,47 +209,130 @@ export async function applyPlannedBatchInTransaction(
   // The plan assumed no event of the batch was applied yet; if one was, plan what is left.
   const batch =
     storedCheckpoint && first && comparePositions(first.position, storedCheckpoint) <= 0
-      ? planBatch(model, layout, proposed.events, proposed.policy, storedCheckpoint)
+      ? planBatch(model, layout, proposed.events, proposed.policy, {
+          after: storedCheckpoint,
+          leaveOut: proposed.leaveOut,
+        })
       : proposed;
   if (batch.failure) throw batch.failure;
   const now = new Date().toISOString();
   for (const { event, skipped } of batch.planned) if (skipped) await recordSkipped(db, event, skipped, now);
-  const applied = batch.planned.length;
-  const last = batch.planned[applied - 1]?.event.position;
+  const applied = batch.planned.filter((entry) => !entry.leftOut).length;
+  const last = batch.planned[batch.planned.length - 1]?.event.position;
   const position = last ? serializePosition(last) : undefined;
   const total = (BigInt(stored?.events_applied ?? '0') + BigInt(applied)).toString();
   // The checkpoint moves in the same transaction as the rows, after them.
   const moveCheckpoint = position
-    ? db
-        .insertInto('projector_checkpoint')
-        .values({ projection: model.name, position, events_applied: total, updated_at: now })
-        .onConflict((conflict) =>
-          conflict.column('projection').doUpdateSet({ position, events_applied: total, updated_at: now }),
-        )
-        .compile()
+    ? moveCheckpointQuery(trx, model, layout, position, { eventsApplied: total, now })
     : undefined;
   await runPlanned(trx, batch, moveCheckpoint, observer);
   return { applied, checkpoint: position ?? stored?.position ?? null };
 }
 
-/** Records an event the operator skipped (or an unknown one skipped by policy) and moves past it. */
+/** Positions compared as a pair of numbers in SQL, as comparePositions and has_applied compare them. */
+const positionPair = (expression: string) =>
+  `(split_part(${expression}, '/', 1)::numeric, split_part(${expression}, '/', 2)::numeric)`;
+
+/**
+ * The one statement that writes a model's checkpoint position (batches, skips and rebuilds all use it): it
+ * inserts the row, or moves the position forwards (or leaves it where it is), never backwards. A move
+ * backwards changes no row, and every caller checks that one row changed (see checkpointMoved): a rebuild,
+ * a skip or a batch that would take the checkpoint back fails instead of applying events twice.
+ */
+export function moveCheckpointQuery(
+  trx: Kysely<unknown>,
+  model: ReadModel,
+  layout: ReadModelLayout,
+  position: string,
+  options: { readonly eventsApplied?: string; readonly now: string },
+): CompiledQuery {
+  const { eventsApplied, now } = options;
+  const forwards = `projector_checkpoint.position IS NULL OR ${positionPair('projector_checkpoint.position')} <= ${positionPair('excluded.position')}`;
+  return bookkeeping(trx, layout)
+    .insertInto('projector_checkpoint')
+    .values({ projection: model.name, position, events_applied: eventsApplied ?? '0', updated_at: now })
+    .onConflict((conflict) =>
+      conflict
+        .column('projection')
+        .doUpdateSet(
+          eventsApplied === undefined
+            ? { position, updated_at: now }
+            : { position, events_applied: eventsApplied, updated_at: now },
+        )
+        .where(sql<boolean>`${sql.raw(forwards)}`),
+    )
+    .compile();
+}
+
+/** The guard of moveCheckpointQuery: it changed the one row, or the checkpoint would have moved back. */
+export function checkpointMoved(
+  result: { numAffectedRows?: bigint },
+  model: ReadModel,
+  position: string,
+): void {
+  if (result.numAffectedRows !== 1n)
+    throw new Error(
+      `${model.name}: refusing to move the checkpoint back to ${position}: events after it are applied already`,
+    );
+}
+
+/** What an operator's skip of a halted event did. */
+export interface SkipResult {
+  /** False when the checkpoint had passed the event already (a rebuild applied it): nothing was written. */
+  readonly skipped: boolean;
+  readonly checkpoint: string;
+}
+
+/**
+ * Records an event the operator skipped and moves the checkpoint past it, in the caller's transaction.
+ * When the stored checkpoint is at or past the event already (a rebuild ran while the model was halted on
+ * it and applied it), nothing is written: the event is not skipped, and the checkpoint stays where it is.
+ */
 export async function skipEventInTransaction(
   trx: Kysely<unknown>,
   model: ReadModel,
   layout: ReadModelLayout,
   event: RecordedEvent,
   reason: string,
-): Promise<void> {
+): Promise<SkipResult> {
   await lockAgainstSwap(trx, model, layout);
   const db = bookkeeping(trx, layout);
+  const stored = await db
+    .selectFrom('projector_checkpoint')
+    .select('position')
+    .where('projection', '=', model.name)
+    .executeTakeFirst();
+  if (stored?.position && comparePositions(parsePosition(stored.position), event.position) >= 0)
+    return { skipped: false, checkpoint: stored.position };
   const now = new Date().toISOString();
   await recordSkipped(db, event, reason, now);
   const position = serializePosition(event.position);
-  await db
-    .insertInto('projector_checkpoint')
-    .values({ projection: model.name, position, events_applied: 0, updated_at: now })
-    .onConflict((conflict) => conflict.column('projection').doUpdateSet({ position, updated_at: now }))
-    .execute();
+  checkpointMoved(
+    await trx.executeQuery(moveCheckpointQuery(trx, model, layout, position, { now })),
+    model,
+    position,
+  );
+  return { skipped: true, checkpoint: position };
+}
+
+/**
+ * Records that an operator skipped an event without moving the checkpoint (once per position): the model
+ * halted on it while rebuilding, and the rebuild leaves it out and moves the checkpoint itself.
+ */
+export async function recordOperatorSkip(
+  db: Kysely<unknown>,
+  model: ReadModel,
+  event: RecordedEvent,
+): Promise<void> {
+  const skipped = bookkeeping(db, model.liveLayout);
+  const position = serializePosition(event.position);
+  const known = await skipped
+    .selectFrom('projector_skipped_events')
+    .select('id')
+    .where('position', '=', position)
+    .where('reason', '=', SKIPPED_BY_OPERATOR)
+    .executeTakeFirst();
+  if (!known) await recordSkipped(skipped, event, SKIPPED_BY_OPERATOR, new Date().toISOString());
 }
 
 async function recordSkipped(
@@ -245,6 +366,8 @@ async function runPlanned(
   moveCheckpoint: CompiledQuery | undefined,
   observer: BatchObserver | undefined,
 ): Promise<void> {
+  const { model } = batch;
+  const position = batch.planned[batch.planned.length - 1]?.event.position;
   const runOneByOne = async () => {
     for (const { event, steps } of batch.planned) {
       try {
@@ -253,18 +376,22 @@ async function runPlanned(
         throw new EventApplyError(event, errorMessage(error));
       }
     }
-    if (moveCheckpoint) await trx.executeQuery(moveCheckpoint);
+    if (moveCheckpoint && position)
+      checkpointMoved(await trx.executeQuery(moveCheckpoint), model, serializePosition(position));
   };
   if (!batch.merged) return runOneByOne();
   // A simple query runs several statements and stops at the first that fails, which the savepoint then
-  // undoes whole.
-  const checkpointStatement = moveCheckpoint
-    ? `${inlineParameters(moveCheckpoint.sql, moveCheckpoint.parameters)};`
-    : '';
+  // undoes whole. The checkpoint moves inside the DO block, which checks that it moved (never backwards).
+  const checkpointStatements = moveCheckpoint
+    ? [
+        `${inlineParameters(moveCheckpoint.sql, moveCheckpoint.parameters)};`,
+        `GET DIAGNOSTICS affected = ROW_COUNT;\n  IF affected <> 1 THEN RAISE EXCEPTION 'checkpoint would move backwards'; END IF;`,
+      ]
+    : [];
   try {
     await sql
       .raw(
-        `SAVEPOINT projector_batch; ${batch.merged}; ${checkpointStatement} RELEASE SAVEPOINT projector_batch;`,
+        `SAVEPOINT projector_batch; ${doBlock([...batch.merged, ...checkpointStatements])}; RELEASE SAVEPOINT projector_batch;`,
       )
       .execute(trx);
   } catch (error) {

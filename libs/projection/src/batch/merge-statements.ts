@@ -1,29 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { escapeIdentifier } from 'pg';
 import { AnyTable } from '../tables/define-table';
-import { Step } from './step';
+import { isJsonType, parameterValue, SqlValue, Step } from './step';
 
 /**
- * The batch's steps as one PL/pgSQL DO block that runs them and checks every row count: one round trip.
- * Changes of the same shape (an insert into one table, or an update of the same columns) are merged into
- * one statement per "layer": a change goes to the first layer after every earlier change that writes a row
- * it reads or writes, so merged changes touch different rows and the outcome is the one-by-one outcome.
- * (Reads are foreign keys: they need the row to exist, which no update undoes, so an update need not wait
- * for them.) Other statements (deletes) stay single statements that nothing is moved across.
+ * A batch's statements (mergedStatements, then the checkpoint's) as one PL/pgSQL DO block that runs them
+ * and checks every row count: one round trip.
  */
-export function doBlock(
-  schema: string,
-  steps: readonly Step[],
-  tables: ReadonlyMap<string, AnyTable>,
-): string {
-  const body = mergedStatements(schema, steps, tables).join('\n  ');
+export function doBlock(statements: readonly string[]): string {
+  const body = statements.join('\n  ');
   let tag = '';
   do tag = `$batch_${randomBytes(6).toString('hex')}$`;
   while (body.includes(tag));
   return `DO ${tag} DECLARE affected bigint; BEGIN\n  ${body}\nEND ${tag}`;
 }
 
-/** The batch's steps as PL/pgSQL statements, merged by shape within layers (see doBlock). */
+/**
+ * The batch's steps as PL/pgSQL statements, merged by shape within layers: a change goes to the first layer
+ * after every earlier change that writes a row it reads or writes, so merged changes touch different rows
+ * and the outcome is the one-by-one outcome. (Reads are foreign keys: they need the row to exist, which no
+ * update undoes, so an update need not wait for them.) Other statements (deletes) stay single statements
+ * that nothing is moved across.
+ */
 export function mergedStatements(
   schema: string,
   steps: readonly Step[],
@@ -78,7 +76,22 @@ function merged(schema: string, group: readonly Step[], tables: ReadonlyMap<stri
   const { table, kind, key, values } = group[0].change!;
   const definition = tables.get(table)!;
   const columns = Object.keys(values);
-  const rows = quoteLiteral(JSON.stringify(group.map((step) => step.change!.values)));
+  // The values are the ones a single statement would send (see sqlValue); json and jsonb values are JSON
+  // text, which goes into the rows as the JSON it is (a JSON string holding it would read back as a string).
+  const fields = columns.map((column) => ({
+    name: `${JSON.stringify(column)}:`,
+    json: isJsonType(definition.columns[column].spec.type),
+  }));
+  const field = (value: SqlValue, json: boolean) =>
+    json && value !== null ? String(value) : JSON.stringify(value);
+  const rows = quoteLiteral(
+    `[${group
+      .map((step) => {
+        const row = step.change!.values;
+        return `{${fields.map(({ name, json }, index) => name + field(row[columns[index]], json)).join(',')}}`;
+      })
+      .join(',')}]`,
+  );
   const recordset = `jsonb_to_recordset(${rows}::jsonb) AS r(${columns
     .map((column) => `${escapeIdentifier(column)} ${definition.columns[column].spec.recordsetType}`)
     .join(', ')})`;
@@ -102,20 +115,96 @@ function expectRows(count: number): string {
   return `GET DIAGNOSTICS affected = ROW_COUNT;\n  IF affected <> ${count} THEN RAISE EXCEPTION 'row count'; END IF;`;
 }
 
-/** A compiled statement with its parameters written in as literals, for a simple-protocol query. */
+/**
+ * A compiled statement with its parameters written in as literals, for a simple-protocol query. A `$n` is a
+ * placeholder only where PostgreSQL's lexer would read one: not inside a string literal ('…' with ''
+ * escapes, E'…' with backslash escapes too), a quoted identifier ("…"), a dollar-quoted string ($tag$…$tag$)
+ * or a comment, and not within an identifier (`a$1`). `rows.statement` may hold any of these (`sql.lit`,
+ * `sql.raw`), and text written inside one of them must stay as written.
+ */
 export function inlineParameters(text: string, parameters: readonly unknown[]): string {
-  // kysely quotes identifiers and passes every value as a parameter, so `$n` only ever is a placeholder.
-  return text.replace(/\$(\d+)/g, (_, index: string) => literal(parameters[Number(index) - 1]));
+  let result = '';
+  let copied = 0;
+  let index = 0;
+  const length = text.length;
+  while (index < length) {
+    const char = text[index];
+    const next = text[index + 1];
+    if (char === "'") {
+      const extended = /[eE]/.test(text[index - 1] ?? '') && !isIdentifierChar(text[index - 2]);
+      index = endOfQuoted(text, index, "'", extended);
+    } else if (char === '"') {
+      index = endOfQuoted(text, index, '"', false);
+    } else if (char === '-' && next === '-') {
+      const end = text.indexOf('\n', index);
+      index = end < 0 ? length : end + 1;
+    } else if (char === '/' && next === '*') {
+      index = endOfBlockComment(text, index);
+    } else if (char === '$' && !isIdentifierChar(text[index - 1])) {
+      const placeholder = /^\$(\d+)/.exec(text.slice(index, index + 12));
+      if (placeholder) {
+        const number = Number(placeholder[1]);
+        if (number < 1 || number > parameters.length)
+          throw new Error(`the statement names parameter $${number} of ${parameters.length}`);
+        result += text.slice(copied, index) + literal(parameters[number - 1]);
+        index += placeholder[0].length;
+        copied = index;
+      } else {
+        const tag = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(index));
+        if (tag) {
+          const end = text.indexOf(tag[0], index + tag[0].length);
+          if (end < 0) throw new Error(`unterminated dollar-quoted string ${tag[0]}`);
+          index = end + tag[0].length;
+        } else index++;
+      }
+    } else index++;
+  }
+  return result + text.slice(copied);
 }
 
+/** Letters, digits, `_`, `$` and anything not ASCII continue an identifier (or a keyword). */
+function isIdentifierChar(char: string | undefined): boolean {
+  return char !== undefined && /[A-Za-z0-9_$\u0080-\uffff]/.test(char);
+}
+
+/** The index after the quoted text opening at `start` (a doubled quote stays inside). */
+function endOfQuoted(text: string, start: number, quote: string, backslashEscapes: boolean): number {
+  let index = start + 1;
+  while (index < text.length) {
+    const char = text[index];
+    if (backslashEscapes && char === '\\') index += 2;
+    else if (char === quote) {
+      if (text[index + 1] !== quote) return index + 1;
+      index += 2;
+    } else index++;
+  }
+  throw new Error(`unterminated ${quote === "'" ? 'string literal' : 'quoted identifier'}`);
+}
+
+/** The index after the block comment opening at `start`; PostgreSQL's block comments nest. */
+function endOfBlockComment(text: string, start: number): number {
+  let depth = 0;
+  let index = start;
+  while (index < text.length) {
+    if (text.startsWith('/*', index)) {
+      depth++;
+      index += 2;
+    } else if (text.startsWith('*/', index)) {
+      depth--;
+      index += 2;
+      if (depth === 0) return index;
+    } else index++;
+  }
+  throw new Error('unterminated block comment');
+}
+
+/**
+ * A parameter as a literal of unknown type, which PostgreSQL resolves from where it stands exactly as it
+ * resolves an untyped parameter: `'42'` is a number next to a number, text next to text.
+ */
 function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'string') return quoteLiteral(value);
-  if (value instanceof Date) return quoteLiteral(value.toISOString());
-  if (Buffer.isBuffer(value)) return quoteLiteral(`\\x${value.toString('hex')}`);
-  return quoteLiteral(JSON.stringify(value));
+  const converted = parameterValue(value);
+  return converted === null ? 'NULL' : quoteLiteral(String(converted));
 }
 
 /**

@@ -26,6 +26,9 @@ export interface Step {
 
 export type RowValues = Readonly<Record<string, unknown>>;
 
+/** A value as both ways of running a change send it: text, a number, a boolean or NULL (see sqlValue). */
+export type SqlValue = string | number | boolean | null;
+
 /**
  * An insert of one row, or an update of the one row whose `key` columns have the values in `values`.
  * `writes` and `reads` name the rows it changes and the rows its foreign keys need, so a batch can tell
@@ -34,7 +37,11 @@ export type RowValues = Readonly<Record<string, unknown>>;
 export interface RowChange {
   readonly table: string;
   readonly kind: 'insert' | 'update';
-  readonly values: RowValues;
+  /**
+   * The columns it sets, with their values as sqlValue made them (json and jsonb columns hold JSON text):
+   * the same values whether the change runs alone or merged with others of its shape.
+   */
+  readonly values: Readonly<Record<string, SqlValue>>;
   readonly key?: readonly string[];
   readonly writes: readonly string[];
   readonly reads: readonly string[];
@@ -135,7 +142,7 @@ function rowKey(prefix: string, columns: readonly string[], values: RowValues): 
 function rowChange(
   table: AnyTable,
   kind: 'insert' | 'update',
-  values: RowValues,
+  values: Readonly<Record<string, SqlValue>>,
   changed?: RowValues,
 ): RowChange {
   const plan = touchPlanOf(table);
@@ -155,9 +162,97 @@ function rowChange(
     : { table: table.name, kind, values, key: table.primaryKey, writes, reads };
 }
 
+/** Whether a column holds JSON: its values are JSON text, which a merged batch splices in as JSON. */
+export function isJsonType(type: string): boolean {
+  return type === 'jsonb' || type === 'json';
+}
+
+/**
+ * A value as it is sent, the same whether its change runs alone (a parameter) or merged (a field of JSON
+ * read back by jsonb_to_recordset): pg and JSON.stringify disagree on most JavaScript values that are not
+ * text, numbers or booleans, so none reaches either of them.
+ *
+ * - json, jsonb: JSON text (any JavaScript value JSON can hold; a bigint inside fails the event);
+ * - Date: ISO 8601 in UTC (`timestamp` columns hold UTC whatever the process's time zone);
+ * - Buffer, Uint8Array: bytea's hex text (`\x0102`);
+ * - bigint: its digits; a number that is not finite: `NaN`, `Infinity`, `-Infinity`;
+ * - an array: a PostgreSQL array literal (elements converted the same way);
+ * - another object: its JSON (what pg sends for one).
+ */
+export function sqlValue(type: string, value: unknown): SqlValue {
+  if (value === null || value === undefined) return null;
+  if (isJsonType(type)) {
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new Error(`a ${typeof value} is not a JSON value`);
+    return json;
+  }
+  return scalar(value);
+}
+
+/**
+ * A parameter of a statement a handler built itself (`rows.statement`), as sent whether it runs alone or
+ * written into a merged batch: as sqlValue converts a value of a column that is not JSON.
+ */
+export function parameterValue(value: unknown): SqlValue {
+  return scalar(value);
+}
+
+function scalar(value: unknown): SqlValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new Error('an invalid Date');
+        return value.toISOString();
+      }
+      if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+      if (Array.isArray(value)) return arrayLiteral(value);
+      return JSON.stringify(value);
+    default:
+      throw new Error(`a ${typeof value} is not a column value`);
+  }
+}
+
+/** A PostgreSQL array literal: `{"a","b c",NULL}`, nested arrays as nested braces. */
+function arrayLiteral(values: readonly unknown[]): string {
+  const elements = values.map((element) => {
+    if (element === null || element === undefined) return 'NULL';
+    if (Array.isArray(element)) return arrayLiteral(element);
+    const text = String(scalar(element));
+    return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  });
+  return `{${elements.join(',')}}`;
+}
+
+/** The values of a change as sent (see sqlValue): a key left undefined is left out, not written as NULL. */
+function sqlValues(table: AnyTable, values: RowValues): Record<string, SqlValue> {
+  const converted: Record<string, SqlValue> = {};
+  for (const [column, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const spec = table.columns[column]?.spec;
+    if (!spec) throw new Error(`table ${table.name} has no column ${column}`);
+    try {
+      converted[column] = sqlValue(spec.type, value);
+    } catch (error) {
+      throw new Error(`${table.name}.${column}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  return converted;
+}
+
 /**
  * The row writer of one schema: each step compiles its statement only if the batch runs it on its own
- * (most are merged), and names the rows it touches from the table's keys and foreign keys.
+ * (most are merged), and names the rows it touches from the table's keys and foreign keys. Values are
+ * converted once, when the handler plans the change (see sqlValue), and both ways of running it use them.
  */
 export function rowWriter<DB>(db: Kysely<DB>, tables: ReadonlyMap<string, AnyTable>): RowWriter<DB> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -166,16 +261,6 @@ export function rowWriter<DB>(db: Kysely<DB>, tables: ReadonlyMap<string, AnyTab
     const found = tables.get(table);
     if (!found) throw new Error(`table ${table} is not one of the projection's tables`);
     return found;
-  };
-  // pg sends JavaScript arrays as PostgreSQL arrays; a jsonb value goes as JSON text instead.
-  const forQuery = (table: AnyTable, values: RowValues) => {
-    const converted: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(values))
-      converted[column] =
-        value !== null && value !== undefined && table.columns[column]?.spec.type === 'jsonb'
-          ? JSON.stringify(value)
-          : value;
-    return converted;
   };
   const describe = (table: AnyTable, key: RowValues) =>
     `${table.name} row ${Object.entries(key)
@@ -186,33 +271,43 @@ export function rowWriter<DB>(db: Kysely<DB>, tables: ReadonlyMap<string, AnyTab
     db,
     insert(table, values) {
       const target = definition(table);
-      const row = values as RowValues;
+      const row = sqlValues(target, values as RowValues);
       let query: CompiledQuery | undefined;
       return {
         get query() {
-          return (query ??= untyped.insertInto(table).values(forQuery(target, row)).compile());
+          return (query ??= untyped.insertInto(table).values(row).compile());
         },
         change: rowChange(target, 'insert', row),
       };
     },
     update(table, key, changes) {
       const target = definition(table);
-      const keyValues = key as RowValues;
-      const changed = changes as RowValues;
       const { primaryKey } = target;
+      const keyValues = sqlValues(target, key as RowValues);
       for (const column of primaryKey)
-        if (!(column in keyValues))
+        if (keyValues[column] === undefined || keyValues[column] === null)
           throw new Error(
             `an update of ${table} names its row by the primary key (${primaryKey.join(', ')})`,
           );
-      const values =
-        primaryKey.length === 1
-          ? { [primaryKey[0]]: keyValues[primaryKey[0]], ...changed }
-          : { ...keyValues, ...changed };
+      const changed = sqlValues(target, changes as RowValues);
+      for (const column of primaryKey) {
+        if (!(column in changed)) continue;
+        if (changed[column] !== keyValues[column])
+          throw new Error(
+            `an update of ${describe(target, keyValues)} cannot change its key column ${column}`,
+          );
+        delete changed[column];
+      }
+      if (Object.keys(changed).length === 0)
+        throw new Error(`an update of ${describe(target, keyValues)} sets no column`);
+      const values = {
+        ...Object.fromEntries(primaryKey.map((column) => [column, keyValues[column]])),
+        ...changed,
+      };
       let query: CompiledQuery | undefined;
       return {
         get query() {
-          let builder: AnyQueryBuilder = untyped.updateTable(table).set(forQuery(target, changed) as never);
+          let builder: AnyQueryBuilder = untyped.updateTable(table).set(changed as never);
           for (const column of primaryKey) builder = builder.where(column, '=', keyValues[column]);
           return (query ??= builder.compile());
         },
@@ -226,7 +321,12 @@ export function rowWriter<DB>(db: Kysely<DB>, tables: ReadonlyMap<string, AnyTab
     delete(table, where, expect = { rows: 'one' }) {
       const target = definition(table);
       let builder: AnyQueryBuilder = untyped.deleteFrom(table);
-      for (const [column, value] of Object.entries(where as RowValues))
+      const matching = where as RowValues;
+      for (const [column, value] of Object.entries(matching))
+        // Left out, an undefined value would widen the delete; it names no row, so it is refused.
+        if (value === undefined)
+          throw new Error(`a delete of ${table} names column ${column} without a value`);
+      for (const [column, value] of Object.entries(sqlValues(target, matching)))
         builder = value === null ? builder.where(column, 'is', null) : builder.where(column, '=', value);
       return {
         query: builder.compile(),
@@ -234,7 +334,8 @@ export function rowWriter<DB>(db: Kysely<DB>, tables: ReadonlyMap<string, AnyTab
       };
     },
     statement(query, changesOneRow) {
-      return { query: query.compile(), changesOneRow };
+      const compiled = query.compile();
+      return { query: { ...compiled, parameters: compiled.parameters.map(parameterValue) }, changesOneRow };
     },
   };
 }

@@ -120,9 +120,32 @@ function collectFunctions(
   return [...byName.values()];
 }
 
+/**
+ * A model's name goes into schema names, lock keys and SQL: lower case words of letters and digits joined by
+ * single underscores (never two in a row, which end the model's name in its scratch schemas' names), and
+ * short enough that `<name>__rebuild_<milliseconds>_<hex>` fits PostgreSQL's 63 bytes.
+ */
+const MODEL_NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+const MAX_MODEL_NAME_LENGTH = 32;
+/** The reader role is built into SQL too (a `DO $$` block creates it). */
+const ROLE_NAME = /^[a-z][a-z0-9_]*$/;
+const MAX_ROLE_NAME_LENGTH = 63;
+
+function checkNames(spec: { readonly name: string; readonly readerRole?: string }): string {
+  if (!MODEL_NAME.test(spec.name) || spec.name.length > MAX_MODEL_NAME_LENGTH)
+    throw new Error(
+      `read model name "${spec.name}" must be lower case letters and digits, words joined by single underscores, at most ${MAX_MODEL_NAME_LENGTH} characters`,
+    );
+  const readerRole = spec.readerRole ?? `${spec.name}_reader`;
+  if (!ROLE_NAME.test(readerRole) || readerRole.length > MAX_ROLE_NAME_LENGTH)
+    throw new Error(
+      `reader role "${readerRole}" of read model ${spec.name} must be lower case letters, digits and underscores, at most ${MAX_ROLE_NAME_LENGTH} characters`,
+    );
+  return readerRole;
+}
+
 function buildReadModel(spec: ReadModelSpec<readonly ProjectionDefinition[], readonly string[]>): ReadModel {
-  if (!/^[a-z][a-z0-9_]*$/.test(spec.name))
-    throw new Error(`read model name "${spec.name}" must be lower case`);
+  const readerRole = checkNames(spec);
   const tables: AnyTable[] = [];
   const owner = new Map<string, string>();
   for (const projection of spec.projections)
@@ -169,7 +192,7 @@ function buildReadModel(spec: ReadModelSpec<readonly ProjectionDefinition[], rea
   return {
     name: spec.name,
     database: spec.database,
-    readerRole: spec.readerRole ?? `${spec.name}_reader`,
+    readerRole,
     projectionVersion: spec.projectionVersion,
     projections: spec.projections,
     tables,

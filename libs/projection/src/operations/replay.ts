@@ -5,7 +5,6 @@ import {
   GlobalPosition,
   parsePosition,
   RecordedEvent,
-  serializePosition,
 } from '@certm3/event-store';
 import {
   applyPlannedBatchInTransaction,
@@ -13,6 +12,7 @@ import {
   PlannedBatch,
   planBatch,
   readCheckpoint,
+  SKIPPED_BY_POLICY,
   UnknownEventPolicy,
 } from '../batch/apply-batch';
 import { BookkeepingDatabase } from '../bookkeeping/bookkeeping';
@@ -25,7 +25,10 @@ export interface ReplayOptions {
   readonly unknownEventPolicy?: UnknownEventPolicy;
   /** Within the caller's transaction (a swap's); otherwise one transaction per batch. */
   readonly inTransaction?: boolean;
-  /** Serialized positions of events to leave out. */
+  /**
+   * Serialized positions of events to leave out (an operator skipped them). They still pass through the
+   * batches, with no statements, so the copy's checkpoint moves past them as the live one did.
+   */
   readonly skip?: ReadonlySet<string>;
   readonly observer?: BatchObserver;
 }
@@ -56,7 +59,9 @@ export async function replayInto(
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
-    const planned = planBatch(model, layout, batch, options.unknownEventPolicy ?? 'halt');
+    const planned = planBatch(model, layout, batch, options.unknownEventPolicy ?? 'halt', {
+      leaveOut: options.skip,
+    });
     batch = [];
     await writing;
     writing = apply(planned);
@@ -64,7 +69,6 @@ export async function replayInto(
   };
   for await (const event of store.readAll({ from: checkpoint ? parsePosition(checkpoint) : 'start' })) {
     if (options.until && comparePositions(event.position, options.until) > 0) break;
-    if (options.skip?.has(serializePosition(event.position))) continue;
     batch.push(event);
     if (batch.length >= batchSize) await flush();
   }
@@ -73,12 +77,17 @@ export async function replayInto(
   return applied;
 }
 
-/** Positions of the events the live projection skipped: a rebuild or a verification leaves them out too. */
+/**
+ * Positions of the events an operator skipped in the live model: a rebuild or a verification leaves them
+ * out too. Events skipped by the unknown-event policy are not among them: the running definition judges
+ * them again (a release that knows their type applies them; otherwise the policy skips them again).
+ */
 export async function skippedPositions(db: Kysely<unknown>, model: ReadModel): Promise<Set<string>> {
   const rows = await (db as Kysely<BookkeepingDatabase>)
     .withSchema(model.liveLayout.bookkeeping)
     .selectFrom('projector_skipped_events')
     .select('position')
+    .where('reason', '<>', SKIPPED_BY_POLICY)
     .execute();
   return new Set(rows.map((row) => row.position));
 }

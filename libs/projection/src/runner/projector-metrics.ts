@@ -49,8 +49,8 @@ export class ProjectorMetrics {
     registry.register(
       new Gauge(
         'certm3_projector_active',
-        "1 while this process holds the model's writer lock.",
-        each((runner) => (runner.status().role === 'active' ? 1 : 0)),
+        "1 while this process holds the model's writer lock (projecting, or rebuilding it at start).",
+        each((runner) => (['active', 'rebuilding'].includes(runner.status().role) ? 1 : 0)),
       ),
     );
   }

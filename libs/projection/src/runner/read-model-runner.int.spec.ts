@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { collect, parsePosition, PostgresEventStore } from '@certm3/event-store';
+import { collect, parsePosition, PostgresEventStore, serializePosition } from '@certm3/event-store';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { ProjectionError } from '../batch/apply-batch';
 import {
   activeTeams,
   defineProjection,
   defineReadModel,
+  readingsProjection,
+  sampleModel,
+  teamMembers,
   teams,
   teamsProjection,
 } from '../testing/sample-model.fixture';
@@ -28,7 +32,7 @@ const teamsOnly = defineReadModel({
       },
     }),
   ],
-  ignores: ['MemberJoined', 'MemberLeft', 'Pinged'],
+  ignores: ['MemberJoined', 'MemberLeft', 'Pinged', 'ReadingTaken', 'ReadingCorrected'],
   projectionVersion: 1,
 });
 /** …and after: the same name, a table more. */
@@ -36,7 +40,7 @@ const withMembers = defineReadModel({
   name: 'growing',
   database: teamsOnly.database,
   projections: [teamsProjection],
-  ignores: ['Pinged'],
+  ignores: ['Pinged', 'ReadingTaken', 'ReadingCorrected'],
   views: [activeTeams],
   projectionVersion: 1,
 });
@@ -147,3 +151,151 @@ describe('the read model runner', () => {
     ]);
   });
 });
+
+/** The sample model as it was: every team welcome. */
+const welcoming = sampleModel('rebuild_halts', { tablesSchema: 'rebuild_halts_tables' });
+/** …and as it is now (its output changed, so it is rebuilt at start): teams called "poison-…" refused. */
+const refusing = defineReadModel({
+  name: 'rebuild_halts',
+  database: welcoming.database,
+  tablesSchema: 'rebuild_halts_tables',
+  projections: [
+    defineProjection({
+      name: 'teams',
+      tables: [teams, teamMembers],
+      handlers: {
+        ...teamsProjection.handlers,
+        TeamCreated: (event, rows) => {
+          if (event.data.code.startsWith('poison-')) throw new ProjectionError(`refuses ${event.data.code}`);
+          return teamsProjection.handlers.TeamCreated(event, rows);
+        },
+      },
+    }),
+    readingsProjection,
+  ],
+  ignores: ['Pinged'],
+  views: [activeTeams],
+  projectionVersion: 2,
+});
+
+// Regression: an event the runner's own start-up rebuild could not apply was handled as "database
+// unavailable": the runner stayed `starting`, halted null, replaying the whole log every ~10 s forever,
+// certm3_projector_halted 0, and the skip endpoint answered 404 (no halted event to skip).
+describe('the runner rebuilding at start, on an event it cannot apply', () => {
+  let events: ScratchDatabase;
+  let read: ScratchDatabase;
+  let store: PostgresEventStore;
+  let pool: Pool;
+  const runners: ReadModelRunner[] = [];
+  const start = (runner: ReadModelRunner) => (runners.push(runner), runner.start(), runner);
+
+  beforeAll(async () => {
+    [events, read] = await Promise.all([
+      createScratchDatabase('projection_rebuild_halts_events'),
+      createScratchDatabase('projection_rebuild_halts_read'),
+    ]);
+    store = await PostgresEventStore.connect({ url: events.url, poolSize: 3 });
+    pool = new Pool({ connectionString: read.url, max: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all(runners.map((runner) => runner.stop()));
+    await pool?.end();
+    await store?.close();
+    await Promise.all([events?.drop(), read?.drop()]);
+  });
+
+  const append = (type: string, data: Record<string, unknown>) =>
+    store.append(
+      `team-${randomUUID()}`,
+      [{ id: randomUUID(), type, data: data as never, metadata: { occurredAt: new Date().toISOString() } }],
+      { expectedRevision: 'no_stream' },
+    );
+  const created = (code: string) =>
+    append('TeamCreated', { teamId: randomUUID(), code, name: code, settings: {} });
+  const caughtUp = async (runner: ReadModelRunner) =>
+    waitFor(
+      async () => {
+        const { checkpoint, role } = runner.status();
+        const from = checkpoint ? parsePosition(checkpoint) : 'start';
+        return role === 'active' && (await collect(store.readAll({ from, maxCount: 1 }))).length === 0;
+      },
+      () => JSON.stringify(runner.status()),
+    );
+  const codes = async () =>
+    (await pool.query(`SELECT code FROM rebuild_halts_tables.teams ORDER BY code`)).rows.map(
+      (row) => row.code,
+    );
+
+  it('halts on the event, visible in health and metrics, until an operator skips it; then the rebuild goes on', async () => {
+    await created('alpha');
+    const poison = await created('poison-1');
+    await created('omega');
+    const before = start(new ReadModelRunner({ model: welcoming, store, databaseUrl: read.url }));
+    await caughtUp(before);
+    await before.stop();
+    expect(await codes()).toEqual(['alpha', 'omega', 'poison-1']);
+
+    const metrics = new ProjectorMetrics();
+    const runner = start(
+      new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics, haltedRetryMs: 60_000 }),
+    );
+    await waitFor(
+      () => runner.status().halted !== null,
+      () => JSON.stringify(runner.status()),
+    );
+    const position = serializePosition(poison.position);
+    expect(runner.status()).toMatchObject({
+      role: 'rebuilding',
+      halted: { position, type: 'TeamCreated', error: expect.stringContaining('refuses poison-1') },
+    });
+    await expect(runner.health()).rejects.toThrow(
+      /^halted: cannot apply event TeamCreated .*refuses poison-1/,
+    );
+    const text = await metrics.render();
+    expect(text).toMatch(/^certm3_projector_halted\{model="rebuild_halts"\} 1$/m);
+    expect(text).toMatch(/^certm3_projector_active\{model="rebuild_halts"\} 1$/m);
+    // The live tables are as they were while it waits: the rebuild changed nothing.
+    expect(await codes()).toEqual(['alpha', 'omega', 'poison-1']);
+
+    expect(runner.skip('1/1')).toBe(false);
+    expect(runner.skip(position)).toBe(true);
+    await caughtUp(runner);
+    expect(runner.status()).toMatchObject({ halted: null, lastError: null });
+    expect(await codes()).toEqual(['alpha', 'omega']);
+    const bookkeeping = await pool.query(
+      `SELECT (SELECT fingerprint FROM rebuild_halts.projector_checkpoint) AS fingerprint,
+              (SELECT json_agg(json_build_object('position', position, 'reason', reason)) FROM rebuild_halts.projector_skipped_events) AS skipped`,
+    );
+    expect(bookkeeping.rows).toEqual([
+      { fingerprint: refusing.fingerprint, skipped: [{ position, reason: 'skipped by an operator' }] },
+    ]);
+    await runner.stop();
+
+    // Started again, the model matches its definition: no rebuild, no halt, and what follows projects.
+    const again = start(new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics }));
+    await created('zeta');
+    await caughtUp(again);
+    expect(await codes()).toEqual(['alpha', 'omega', 'zeta']);
+    await again.stop();
+  });
+
+  // Regression: a scrape while the lag was being measured found none (the gauge said NaN).
+  it('keeps the last lag measured for a scrape that comes while it is measured again', async () => {
+    const metrics = new ProjectorMetrics();
+    const runner = start(new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics }));
+    await caughtUp(runner);
+    await metrics.render();
+    const measuring = runner.lag();
+    const scraped = metrics.registry.render();
+    await measuring;
+    expect(scraped).toMatch(/^certm3_projector_lag_events\{model="rebuild_halts"\} 0$/m);
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, describe: () => string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`not in time: ${describe()}`);
+}

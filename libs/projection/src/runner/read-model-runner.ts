@@ -16,12 +16,14 @@ import {
   BatchObserver,
   EventApplyError,
   readCheckpoint,
+  recordOperatorSkip,
+  SKIPPED_BY_OPERATOR,
   skipEventInTransaction,
   UnknownEventPolicy,
 } from '../batch/apply-batch';
 import { BookkeepingDatabase } from '../bookkeeping/bookkeeping';
 import { lockKey, ReadModel } from '../model/define-read-model';
-import { rebuildReadModel } from '../operations/rebuild';
+import { rebuildReadModel, RebuildReport } from '../operations/rebuild';
 import { prepareReadModel } from '../schema/prepare-read-model';
 import { SchemaMismatchError } from '../schema/sync-schema';
 import { ProjectorMetrics } from './projector-metrics';
@@ -69,6 +71,18 @@ export interface Lag {
 }
 
 const NOT_READY = Symbol('not ready');
+
+/**
+ * The runner's own rebuild failed for a reason other than an event or the database being unreachable (it
+ * was refused, say): trying again at once would replay the whole log for the same answer, so the runner
+ * waits as long as it waits for a migration.
+ */
+class StartupRebuildError extends Error {
+  constructor(cause: unknown) {
+    super(`rebuilding the tables for the changed definition failed: ${errorMessage(cause)}`, { cause });
+    this.name = 'StartupRebuildError';
+  }
+}
 
 /**
  * Keeps one read model in step with the log, in its own database: creates the database, migrates and syncs
@@ -174,10 +188,16 @@ export class ReadModelRunner {
 
   /** Events after the checkpoint (counted up to `cap`) and how long the oldest of them has waited. */
   async lag(cap = 10_000): Promise<Lag> {
-    this.lastLag = undefined;
     const from = this.checkpoint ? parsePosition(this.checkpoint) : 'start';
-    const pending = await collect(this.options.store.readAll({ from, maxCount: cap, settle: false }));
+    let pending: RecordedEvent[];
+    try {
+      pending = await collect(this.options.store.readAll({ from, maxCount: cap, settle: false }));
+    } catch (error) {
+      this.lastLag = undefined;
+      throw error;
+    }
     const oldest = pending[0];
+    // Replaced whole once measured: a scrape while it is measured sees the previous measure, not none.
     this.lastLag = {
       events: pending.length,
       capped: pending.length >= cap,
@@ -219,6 +239,7 @@ export class ReadModelRunner {
     let delay = initialDelay;
     while (!this.stopping) {
       let reachedActive = false;
+      let retryInMs: number | undefined;
       try {
         await this.runWithLock(() => (reachedActive = true));
       } catch (error) {
@@ -231,22 +252,35 @@ export class ReadModelRunner {
             message: 'schema differs from the definition; not projecting',
             error: error.message,
           });
-          await this.sleep(this.haltedRetryMs);
-          continue;
+          retryInMs = this.haltedRetryMs;
+        } else if (error instanceof StartupRebuildError) {
+          // Trying again soon would replay the whole log for the same answer.
+          retryInMs = this.haltedRetryMs;
+          this.logger.error({
+            message: 'the rebuild for the changed definition failed; not projecting',
+            retryInMs,
+            error: describeError(error.cause),
+          });
+        } else {
+          retryInMs = Math.round(delay * (0.75 + Math.random() * 0.5));
+          const entry = {
+            message: 'read model unavailable; retrying',
+            retryInMs,
+            error: describeError(error),
+          };
+          if (isConnectionError(error)) this.logger.warn(entry);
+          else this.logger.error(entry);
+          delay = Math.min(maxDelay, delay * 2);
         }
-        const retryInMs = Math.round(delay * (0.75 + Math.random() * 0.5));
-        const entry = { message: 'read model unavailable; retrying', retryInMs, error: describeError(error) };
-        if (isConnectionError(error)) this.logger.warn(entry);
-        else this.logger.error(entry);
-        await this.sleep(retryInMs);
-        delay = Math.min(maxDelay, delay * 2);
       } finally {
+        // The connection (and the writer lock with it) goes before the wait: a standby may take over.
         await this.subscription?.close().catch(() => undefined);
         this.subscription = undefined;
         await this.client?.end().catch(() => undefined);
         this.client = undefined;
         if (!this.stopping) this.role = 'starting';
       }
+      if (retryInMs !== undefined) await this.sleep(retryInMs);
     }
   }
 
@@ -279,6 +313,7 @@ export class ReadModelRunner {
     this.halted = null;
     this.operatorAction = undefined;
     await this.bringToDefinition(client, db);
+    if (this.stopping) return;
     this.role = 'active';
     this.checkpoint = (await readCheckpoint(db, this.model, this.model.liveLayout))?.position ?? null;
     this.logger.log({ message: 'projecting', checkpoint: this.checkpoint ?? 'start' });
@@ -348,21 +383,80 @@ export class ReadModelRunner {
         stored: stored.fingerprint,
         running: model.fingerprint,
       });
-      const report = await rebuildReadModel({
-        client,
-        model,
-        store: this.options.store,
-        unknownEventPolicy: this.unknownEventPolicy,
-        observer: this.observer,
-        log: (message) => this.logger.log(message),
-      });
+      const report = await this.rebuild(client, db);
+      if (!report) return;
       this.logger.log({
         message: 'rebuilt',
         events: report.events,
         tables: report.tables,
+        movedAside: report.movedAside,
         swapMs: Math.round(report.swapMilliseconds),
       });
     }
+  }
+
+  /**
+   * The runner's own rebuild. An event it cannot apply halts the model on that event, as a live one does
+   * (health, metrics, the operator's commands), but it waits for the operator: trying again on its own
+   * would replay the whole log. A retry rebuilds again; a skip records the event, which the rebuild then
+   * leaves out. Undefined when stopped meanwhile.
+   */
+  private async rebuild(client: Client, db: Kysely<unknown>): Promise<RebuildReport | undefined> {
+    while (!this.stopping) {
+      try {
+        return await rebuildReadModel({
+          client,
+          model: this.model,
+          store: this.options.store,
+          unknownEventPolicy: this.unknownEventPolicy,
+          observer: this.observer,
+          log: (message) => this.logger.log(message),
+        });
+      } catch (error) {
+        if (this.stopping) return undefined;
+        if (!(error instanceof EventApplyError)) {
+          if (isConnectionError(error)) throw error;
+          throw new StartupRebuildError(error);
+        }
+        const action = await this.haltedInRebuild(error);
+        if (action?.kind === 'skip') {
+          await recordOperatorSkip(db, this.model, error.event);
+          this.logger.warn({
+            message: 'event skipped by an operator; the rebuild leaves it out',
+            position: action.position,
+            type: error.event.type,
+          });
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Halted on the event a rebuild cannot apply until the operator retries or skips it (or a stop). */
+  private async haltedInRebuild(failure: EventApplyError) {
+    this.halted = this.haltedOn(failure);
+    this.logger.error({
+      message: 'rebuild halted on an event it cannot apply; waiting for an operator to retry or skip it',
+      ...this.status().halted,
+    });
+    while (!this.stopping && !this.operatorAction) await this.sleep(this.haltedRetryMs);
+    const action = this.operatorAction;
+    this.operatorAction = undefined;
+    this.halted = null;
+    return action;
+  }
+
+  private haltedOn(failure: EventApplyError): HaltedEvent & { event: RecordedEvent } {
+    const { event } = failure;
+    return {
+      event,
+      position: serializePosition(event.position),
+      streamId: event.streamId,
+      revision: event.revision.toString(),
+      type: event.type,
+      error: failure.message,
+      since: new Date().toISOString(),
+    };
   }
 
   private async applyBatch(db: Kysely<unknown>, batch: RecordedEvent[]): Promise<void> {
@@ -402,15 +496,7 @@ export class ReadModelRunner {
   /** Stays on the failing event until it applies (retry) or is skipped; the process stays up meanwhile. */
   private async haltOn(db: Kysely<unknown>, failure: EventApplyError): Promise<void> {
     const { event } = failure;
-    this.halted = {
-      event,
-      position: serializePosition(event.position),
-      streamId: event.streamId,
-      revision: event.revision.toString(),
-      type: event.type,
-      error: failure.message,
-      since: new Date().toISOString(),
-    };
+    this.halted = this.haltedOn(failure);
     this.logger.error({ message: 'projection halted on an event it cannot apply', ...this.status().halted });
     while (!this.stopping && this.halted) {
       await this.sleep(this.haltedRetryMs);
@@ -418,17 +504,26 @@ export class ReadModelRunner {
       this.operatorAction = undefined;
       try {
         if (action.kind === 'skip') {
-          await db
+          const result = await db
             .transaction()
             .execute((trx) =>
-              skipEventInTransaction(trx, this.model, this.model.liveLayout, event, 'skipped by an operator'),
+              skipEventInTransaction(trx, this.model, this.model.liveLayout, event, SKIPPED_BY_OPERATOR),
             );
-          this.checkpoint = serializePosition(event.position);
-          this.logger.warn({
-            message: 'event skipped by an operator',
-            position: this.halted.position,
-            type: event.type,
-          });
+          this.checkpoint = result.checkpoint;
+          if (result.skipped)
+            this.logger.warn({
+              message: 'event skipped by an operator',
+              position: this.halted.position,
+              type: event.type,
+            });
+          else
+            // A rebuild ran meanwhile and applied it: nothing to skip, and the checkpoint stays ahead.
+            this.logger.warn({
+              message: 'the event an operator skipped was applied already (by a rebuild); nothing skipped',
+              position: this.halted.position,
+              type: event.type,
+              checkpoint: result.checkpoint,
+            });
         } else {
           await this.commit(db, [event]);
         }
@@ -444,7 +539,9 @@ export class ReadModelRunner {
     for (const wake of [...this.sleepers]) wake();
   }
 
+  /** Resolves after `ms`, or at once when stopping (a stop wakes the sleepers it finds, and later ones). */
   private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { errorMessage } from '@certm3/common';
 import { ClientBase, escapeIdentifier } from 'pg';
+import { inTransaction } from '../support/session';
 
 /**
  * A change schema sync cannot make (a column's type, a moved table, a constraint made deferrable). A model's
@@ -43,13 +44,13 @@ export async function runMigrations(
   const ran: string[] = [];
   for (const migration of migrations) {
     if (applied.has(migration.name)) continue;
-    await client.query('BEGIN');
     try {
-      await migration.up(client, layout);
-      await client.query(`INSERT INTO ${record} (name, applied_at) VALUES ($1, now())`, [migration.name]);
-      await client.query('COMMIT');
+      await inTransaction(client, async () => {
+        await migration.up(client, layout);
+        await client.query(`INSERT INTO ${record} (name, applied_at) VALUES ($1, now())`, [migration.name]);
+      });
     } catch (error) {
-      await client.query('ROLLBACK');
+      // A ROLLBACK that failed too (a dead connection) is attached to the cause, not put in its place.
       throw new Error(`migration ${migration.name} failed: ${errorMessage(error)}`, { cause: error });
     }
     log(`migration ${migration.name} applied`);

@@ -1,7 +1,7 @@
 import { ClientBase } from 'pg';
 import { bookkeepingContents } from '../bookkeeping/bookkeeping';
 import { ReadModel, SCHEMA_SYNC_LOCK } from '../model/define-read-model';
-import { withAdvisoryLock } from '@certm3/pg-support';
+import { withSessionLock } from '../support/session';
 import { runMigrations } from './migrations';
 import { grantReader, SchemaMismatchError, syncSchema } from './sync-schema';
 
@@ -18,7 +18,7 @@ export async function prepareReadModel(
 ): Promise<void> {
   const layout = model.liveLayout;
   const bookkeeping = bookkeepingContents(model.name);
-  await withAdvisoryLock(client, SCHEMA_SYNC_LOCK, async () => {
+  await withSessionLock(client, SCHEMA_SYNC_LOCK, async () => {
     await runMigrations(client, model.migrations, layout, log);
     const differences = [
       ...(await syncSchema(client, model.tableContents, layout.tables)),

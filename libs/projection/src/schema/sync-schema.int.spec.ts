@@ -157,4 +157,29 @@ describe('schema sync', () => {
       'the database records migrations this release does not have (0002_b, 0003_c)',
     );
   });
+
+  // Regression: when a migration's connection died, the ROLLBACK after it failed too, and its error ("not
+  // queryable") was thrown instead of the one that said which migration failed and why.
+  it('says which migration failed and why when the connection died with it', async () => {
+    const client = new Client({ connectionString: database.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    const dying: ReadModelMigration = {
+      name: '0001_loses_its_connection',
+      up: async (trx) => {
+        await trx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      },
+    };
+    try {
+      const failure = runMigrations(client, [dying], { tables: 'public', bookkeeping: 'dying' });
+      await expect(failure).rejects.toThrow(
+        /^migration 0001_loses_its_connection failed: terminating connection due to administrator command$/,
+      );
+      await failure.catch((error: Error) =>
+        expect((error.cause as { cleanupErrors?: unknown[] }).cleanupErrors).toHaveLength(1),
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ClientBase, escapeIdentifier } from 'pg';
 import { AnyColumn } from '../tables/column';
 import { functionBody } from '../tables/define-function';
+import { cleanUpAfter, cleanupErrorsOf, runStatementsInTransaction } from '../support/session';
 import { CatalogSnapshot, readCatalog, readCatalogInTransaction } from './catalog';
 import {
   addColumnSql,
@@ -50,12 +51,13 @@ export async function expectedCatalog(
 ): Promise<CatalogSnapshot> {
   const reference = `projection_reference_${randomBytes(6).toString('hex')}`;
   await client.query('BEGIN');
-  try {
-    for (const statement of fullDdl(contents, reference)) await client.query(statement);
-    return await readCatalogInTransaction(client, reference, namesOf(contents));
-  } finally {
-    await client.query('ROLLBACK');
-  }
+  return cleanUpAfter(
+    async () => {
+      for (const statement of fullDdl(contents, reference)) await client.query(statement);
+      return readCatalogInTransaction(client, reference, namesOf(contents));
+    },
+    () => client.query('ROLLBACK'),
+  );
 }
 
 /** The statements that create what `actual` lacks of the definition (nothing that exists is changed). */
@@ -232,12 +234,11 @@ export async function syncSchema(
   const statements = planSync(contents, schema, expected, actual);
   let failure: string | undefined;
   if (statements.length) {
-    await client.query('BEGIN');
     try {
-      for (const statement of statements) await client.query(statement);
-      await client.query('COMMIT');
+      await runStatementsInTransaction(client, statements);
     } catch (error) {
-      await client.query('ROLLBACK');
+      // Not even the ROLLBACK went through (the connection is gone): nothing more can be read; say why.
+      if (cleanupErrorsOf(error).length) throw error;
       // A view whose columns changed, say: CREATE OR REPLACE cannot do it. Report it with the rest.
       failure = `creating what is missing failed: ${errorMessage(error)}`;
     }

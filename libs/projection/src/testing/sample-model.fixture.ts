@@ -1,11 +1,15 @@
 import {
   AnyColumn,
+  bigint,
+  bytea,
+  customType,
   defineFunction,
   defineTable,
   defineView,
   jsonb,
   readModelKit,
   text,
+  timestamp,
   timestamptz,
   uuid,
   varchar,
@@ -15,7 +19,8 @@ import {
  * A small read model of the machinery's own tests, with what the CLM platform's databases (seed 001) will
  * need: timestamptz, jsonb with a GIN index, a partial index `WHERE deleted_at IS NULL`, enum-like checks,
  * defaults, a composite key, a unique constraint, a view and a `trg_<table>_updated_at` trigger calling
- * `update_updated_at_column()`. It knows nothing of certm3.
+ * `update_updated_at_column()`; and a table of readings holding every other kind of value (bytea, bigint,
+ * timestamp, an array, jsonb, a default). It knows nothing of certm3.
  */
 export type SampleEvent =
   | {
@@ -26,7 +31,29 @@ export type SampleEvent =
   | { type: 'TeamArchived'; data: { teamId: string } }
   | { type: 'MemberJoined'; data: { teamId: string; memberId: string; role: 'owner' | 'member' } }
   | { type: 'MemberLeft'; data: { teamId: string; memberId: string } }
-  | { type: 'Pinged'; data: Record<string, never> };
+  | { type: 'Pinged'; data: Record<string, never> }
+  | { type: 'ReadingTaken'; data: ReadingData }
+  | { type: 'ReadingCorrected'; data: Pick<ReadingData, 'readingId' | 'counter' | 'note'> };
+
+/**
+ * A reading: every value kind a handler may hand the row writer besides text and numbers, each optional
+ * (left out, a column gets its default). Event data is JSON, so the handler makes the JavaScript values.
+ */
+export interface ReadingData {
+  readingId: string;
+  /** Hex of the bytes: a Buffer in `raw` (bytea). */
+  raw?: string;
+  /** Digits: a JavaScript bigint in `counter` (bigint). */
+  counter?: string;
+  /** ISO 8601: a Date in `taken_at` (timestamp, without time zone, holding UTC). */
+  takenAt?: string;
+  /** An array in `tags` (text[]). */
+  tags?: string[];
+  /** Any JSON in `labels` (jsonb). */
+  labels?: unknown;
+  /** Undefined leaves `note` to its default ('none'), or as it is on an update. */
+  note?: string;
+}
 
 /** Keeps the time a projection wrote; stamps now() only on an update that left it as it was. */
 export const updateUpdatedAtColumn = defineFunction('update_updated_at_column', {
@@ -95,6 +122,18 @@ export const activeTeams = defineView(
     GROUP BY t.id, t.code, t.name`,
 );
 
+export const readings = defineTable('readings', {
+  columns: {
+    id: uuid().primaryKey(),
+    raw: bytea(),
+    counter: bigint(),
+    taken_at: timestamp(),
+    tags: customType<string[]>('text[]'),
+    labels: jsonb<unknown>(),
+    note: text().default("'none'"),
+  },
+});
+
 const at = (event: { metadata: Record<string, unknown> }) => String(event.metadata.occurredAt);
 
 export const { defineProjection, defineReadModel } = readModelKit<SampleEvent>();
@@ -137,6 +176,34 @@ export const teamsProjection = defineProjection({
   },
 });
 
+const optional = <T, R>(value: T | undefined, convert: (value: T) => R): R | undefined =>
+  value === undefined ? undefined : convert(value);
+
+export const readingsProjection = defineProjection({
+  name: 'readings',
+  tables: [readings],
+  handlers: {
+    ReadingTaken: (event, rows) => [
+      rows.insert('readings', {
+        id: event.data.readingId,
+        raw: optional(event.data.raw, (hex) => Buffer.from(hex, 'hex')),
+        counter: optional(event.data.counter, BigInt),
+        taken_at: optional(event.data.takenAt, (iso) => new Date(iso)),
+        tags: event.data.tags,
+        labels: event.data.labels,
+        note: event.data.note,
+      }),
+    ],
+    ReadingCorrected: (event, rows) => [
+      rows.update(
+        'readings',
+        { id: event.data.readingId },
+        { counter: optional(event.data.counter, BigInt), note: event.data.note },
+      ),
+    ],
+  },
+});
+
 export function sampleModel(
   name = 'sample',
   overrides: { projectionVersion?: number; tablesSchema?: string } = {},
@@ -147,7 +214,7 @@ export function sampleModel(
       setting: `${name.toUpperCase()}_DATABASE_URL`,
       defaultUrl: `postgres://postgres@127.0.0.1:5432/${name}`,
     },
-    projections: [teamsProjection],
+    projections: [teamsProjection, readingsProjection],
     ignores: ['Pinged'],
     views: [activeTeams],
     projectionVersion: overrides.projectionVersion ?? 1,
