@@ -45,42 +45,55 @@ const withMembers = defineReadModel({
   projectionVersion: 1,
 });
 
-describe('the read model runner', () => {
-  let events: ScratchDatabase;
-  let read: ScratchDatabase;
-  let store: PostgresEventStore;
-  let pool: Pool;
-  const runners: ReadModelRunner[] = [];
-  const start = (runner: ReadModelRunner) => (runners.push(runner), runner.start(), runner);
-
+/**
+ * Scratch event store and read database for a describe block, the runners it starts (stopped at the end),
+ * and an append of one event to a new stream.
+ */
+function runnerTestBed(prefix: string) {
+  const bed = {
+    events: undefined as unknown as ScratchDatabase,
+    read: undefined as unknown as ScratchDatabase,
+    store: undefined as unknown as PostgresEventStore,
+    pool: undefined as unknown as Pool,
+    runners: [] as ReadModelRunner[],
+    start(runner: ReadModelRunner): ReadModelRunner {
+      bed.runners.push(runner);
+      runner.start();
+      return runner;
+    },
+    append(type: string, data: Record<string, unknown>) {
+      return bed.store.append(
+        `team-${randomUUID()}`,
+        [{ id: randomUUID(), type, data: data as never, metadata: { occurredAt: new Date().toISOString() } }],
+        { expectedRevision: 'no_stream' },
+      );
+    },
+  };
   beforeAll(async () => {
-    [events, read] = await Promise.all([
-      createScratchDatabase('projection_runner_events'),
-      createScratchDatabase('projection_runner_read'),
+    [bed.events, bed.read] = await Promise.all([
+      createScratchDatabase(`${prefix}_events`),
+      createScratchDatabase(`${prefix}_read`),
     ]);
-    store = await PostgresEventStore.connect({ url: events.url, poolSize: 3 });
-    pool = new Pool({ connectionString: read.url, max: 2 });
+    bed.store = await PostgresEventStore.connect({ url: bed.events.url, poolSize: 3 });
+    bed.pool = new Pool({ connectionString: bed.read.url, max: 2 });
   });
   afterAll(async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
-    await pool?.end();
-    await store?.close();
-    await Promise.all([events?.drop(), read?.drop()]);
+    await Promise.all(bed.runners.map((runner) => runner.stop()));
+    await bed.pool?.end();
+    await bed.store?.close();
+    await Promise.all([bed.events?.drop(), bed.read?.drop()]);
   });
+  return bed;
+}
 
-  const append = (type: string, data: Record<string, unknown>) =>
-    store.append(
-      `team-${randomUUID()}`,
-      [{ id: randomUUID(), type, data: data as never, metadata: { occurredAt: new Date().toISOString() } }],
-      {
-        expectedRevision: 'no_stream',
-      },
-    );
+describe('the read model runner', () => {
+  const bed = runnerTestBed('projection_runner');
+  const { start, append } = bed;
   const caughtUp = async (runner: ReadModelRunner) => {
     for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       const { checkpoint, role } = runner.status();
       const from = checkpoint ? parsePosition(checkpoint) : 'start';
-      const after = await collect(store.readAll({ from, maxCount: 1 }));
+      const after = await collect(bed.store.readAll({ from, maxCount: 1 }));
       if (role === 'active' && after.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -91,13 +104,17 @@ describe('the read model runner', () => {
     const team = randomUUID();
     await append('TeamCreated', { teamId: team, code: 'ops', name: 'Ops', settings: {} });
     await append('MemberJoined', { teamId: team, memberId: randomUUID(), role: 'owner' });
-    const before = start(new ReadModelRunner({ model: teamsOnly, store, databaseUrl: read.url }));
+    const before = start(
+      new ReadModelRunner({ model: teamsOnly, store: bed.store, databaseUrl: bed.read.url }),
+    );
     await caughtUp(before);
-    const identity = (await pool.query(`SELECT 'teams'::regclass::oid AS teams`)).rows;
+    const identity = (await bed.pool.query(`SELECT 'teams'::regclass::oid AS teams`)).rows;
     await before.stop();
 
     const warn = jest.spyOn(Logger.prototype, 'warn');
-    const after = start(new ReadModelRunner({ model: withMembers, store, databaseUrl: read.url }));
+    const after = start(
+      new ReadModelRunner({ model: withMembers, store: bed.store, databaseUrl: bed.read.url }),
+    );
     await caughtUp(after);
     expect(warn).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -105,12 +122,12 @@ describe('the read model runner', () => {
       }),
     );
     warn.mockRestore();
-    expect((await pool.query(`SELECT team_id, role FROM team_members`)).rows).toEqual([
+    expect((await bed.pool.query(`SELECT team_id, role FROM team_members`)).rows).toEqual([
       { team_id: team, role: 'owner' },
     ]);
-    expect((await pool.query(`SELECT members FROM active_teams`)).rows).toEqual([{ members: '1' }]);
-    expect((await pool.query(`SELECT 'teams'::regclass::oid AS teams`)).rows).toEqual(identity);
-    expect((await pool.query(`SELECT fingerprint FROM growing.projector_checkpoint`)).rows).toEqual([
+    expect((await bed.pool.query(`SELECT members FROM active_teams`)).rows).toEqual([{ members: '1' }]);
+    expect((await bed.pool.query(`SELECT 'teams'::regclass::oid AS teams`)).rows).toEqual(identity);
+    expect((await bed.pool.query(`SELECT fingerprint FROM growing.projector_checkpoint`)).rows).toEqual([
       { fingerprint: withMembers.fingerprint },
     ]);
     await after.stop();
@@ -127,8 +144,8 @@ describe('the read model runner', () => {
     const runner = start(
       new ReadModelRunner({
         model: withMembers,
-        store,
-        databaseUrl: read.url,
+        store: bed.store,
+        databaseUrl: bed.read.url,
         metrics,
         haltedRetryMs: 60_000,
       }),
@@ -146,7 +163,7 @@ describe('the read model runner', () => {
     const text = await metrics.render();
     expect(text).toMatch(/^certm3_projector_batch_fallbacks_total\{model="growing"\} [1-9]\d*$/m);
     expect(text).toMatch(/^certm3_projector_halted\{model="growing"\} 1$/m);
-    expect((await pool.query(`SELECT name FROM teams WHERE id = $1`, [team])).rows).toEqual([
+    expect((await bed.pool.query(`SELECT name FROM teams WHERE id = $1`, [team])).rows).toEqual([
       { name: 'Development' },
     ]);
   });
@@ -182,34 +199,8 @@ const refusing = defineReadModel({
 // unavailable": the runner stayed `starting`, halted null, replaying the whole log every ~10 s forever,
 // certm3_projector_halted 0, and the skip endpoint answered 404 (no halted event to skip).
 describe('the runner rebuilding at start, on an event it cannot apply', () => {
-  let events: ScratchDatabase;
-  let read: ScratchDatabase;
-  let store: PostgresEventStore;
-  let pool: Pool;
-  const runners: ReadModelRunner[] = [];
-  const start = (runner: ReadModelRunner) => (runners.push(runner), runner.start(), runner);
-
-  beforeAll(async () => {
-    [events, read] = await Promise.all([
-      createScratchDatabase('projection_rebuild_halts_events'),
-      createScratchDatabase('projection_rebuild_halts_read'),
-    ]);
-    store = await PostgresEventStore.connect({ url: events.url, poolSize: 3 });
-    pool = new Pool({ connectionString: read.url, max: 2 });
-  });
-  afterAll(async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
-    await pool?.end();
-    await store?.close();
-    await Promise.all([events?.drop(), read?.drop()]);
-  });
-
-  const append = (type: string, data: Record<string, unknown>) =>
-    store.append(
-      `team-${randomUUID()}`,
-      [{ id: randomUUID(), type, data: data as never, metadata: { occurredAt: new Date().toISOString() } }],
-      { expectedRevision: 'no_stream' },
-    );
+  const bed = runnerTestBed('projection_rebuild_halts');
+  const { start, append } = bed;
   const created = (code: string) =>
     append('TeamCreated', { teamId: randomUUID(), code, name: code, settings: {} });
   const caughtUp = async (runner: ReadModelRunner) =>
@@ -217,12 +208,12 @@ describe('the runner rebuilding at start, on an event it cannot apply', () => {
       async () => {
         const { checkpoint, role } = runner.status();
         const from = checkpoint ? parsePosition(checkpoint) : 'start';
-        return role === 'active' && (await collect(store.readAll({ from, maxCount: 1 }))).length === 0;
+        return role === 'active' && (await collect(bed.store.readAll({ from, maxCount: 1 }))).length === 0;
       },
       () => JSON.stringify(runner.status()),
     );
   const codes = async () =>
-    (await pool.query(`SELECT code FROM rebuild_halts_tables.teams ORDER BY code`)).rows.map(
+    (await bed.pool.query(`SELECT code FROM rebuild_halts_tables.teams ORDER BY code`)).rows.map(
       (row) => row.code,
     );
 
@@ -230,14 +221,22 @@ describe('the runner rebuilding at start, on an event it cannot apply', () => {
     await created('alpha');
     const poison = await created('poison-1');
     await created('omega');
-    const before = start(new ReadModelRunner({ model: welcoming, store, databaseUrl: read.url }));
+    const before = start(
+      new ReadModelRunner({ model: welcoming, store: bed.store, databaseUrl: bed.read.url }),
+    );
     await caughtUp(before);
     await before.stop();
     expect(await codes()).toEqual(['alpha', 'omega', 'poison-1']);
 
     const metrics = new ProjectorMetrics();
     const runner = start(
-      new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics, haltedRetryMs: 60_000 }),
+      new ReadModelRunner({
+        model: refusing,
+        store: bed.store,
+        databaseUrl: bed.read.url,
+        metrics,
+        haltedRetryMs: 60_000,
+      }),
     );
     await waitFor(
       () => runner.status().halted !== null,
@@ -262,7 +261,7 @@ describe('the runner rebuilding at start, on an event it cannot apply', () => {
     await caughtUp(runner);
     expect(runner.status()).toMatchObject({ halted: null, lastError: null });
     expect(await codes()).toEqual(['alpha', 'omega']);
-    const bookkeeping = await pool.query(
+    const bookkeeping = await bed.pool.query(
       `SELECT (SELECT fingerprint FROM rebuild_halts.projector_checkpoint) AS fingerprint,
               (SELECT json_agg(json_build_object('position', position, 'reason', reason)) FROM rebuild_halts.projector_skipped_events) AS skipped`,
     );
@@ -272,7 +271,9 @@ describe('the runner rebuilding at start, on an event it cannot apply', () => {
     await runner.stop();
 
     // Started again, the model matches its definition: no rebuild, no halt, and what follows projects.
-    const again = start(new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics }));
+    const again = start(
+      new ReadModelRunner({ model: refusing, store: bed.store, databaseUrl: bed.read.url, metrics }),
+    );
     await created('zeta');
     await caughtUp(again);
     expect(await codes()).toEqual(['alpha', 'omega', 'zeta']);
@@ -282,7 +283,9 @@ describe('the runner rebuilding at start, on an event it cannot apply', () => {
   // Regression: a scrape while the lag was being measured found none (the gauge said NaN).
   it('keeps the last lag measured for a scrape that comes while it is measured again', async () => {
     const metrics = new ProjectorMetrics();
-    const runner = start(new ReadModelRunner({ model: refusing, store, databaseUrl: read.url, metrics }));
+    const runner = start(
+      new ReadModelRunner({ model: refusing, store: bed.store, databaseUrl: bed.read.url, metrics }),
+    );
     await caughtUp(runner);
     await metrics.render();
     const measuring = runner.lag();
