@@ -69,20 +69,33 @@ async function main() {
   results.totalSeconds = round((performance.now() - began) / 1000, 1);
 }
 
+/** Stops the apps the run started and drops its scratch databases, whatever ended the run. */
+async function cleanUpAndExit(code: number): Promise<never> {
+  await stopApps();
+  await dropScratchDatabases();
+  process.exit(code);
+}
+
+const describeFailure = (error: unknown) =>
+  error instanceof Error ? (error.stack ?? error.message) : String(error);
+// A failure outside main's chain (a probe's rejected promise not yet awaited) must not leave the apps
+// running and the scratch databases behind, as it once did.
+for (const event of ['unhandledRejection', 'uncaughtException'] as const)
+  process.once(event, (error: unknown) => {
+    process.stderr.write(`bench failed: ${describeFailure(error)}\n`);
+    void cleanUpAndExit(1);
+  });
+
 main()
   .then(() => {
     if (only.size > 0) return printJson(results);
     writeResultsFile(results);
     printTable(results);
   })
-  .catch((error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopApps();
-    await dropScratchDatabases();
-    process.exit();
-  });
+  .then(
+    () => cleanUpAndExit(0),
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${describeFailure(error)}\n`);
+      return cleanUpAndExit(1);
+    },
+  );
