@@ -16,7 +16,7 @@ import { lockKey, ReadModel, scratchLayout } from '../model/define-read-model';
 import { kyselyOnClient } from '../runner/single-connection';
 import { AnyTable } from '../tables/define-table';
 import { replayInto, skippedPositions } from './replay';
-import { cleanUpAfter } from '../support/session';
+import { inSavepoint } from '../support/session';
 import { withOperationsLock, withScratchSchema } from './scratch-schema';
 
 export interface OperationOptions {
@@ -262,21 +262,7 @@ async function replaceRows(
   const tuple = (alias: string, of: readonly string[]) =>
     `(${of.map((column) => `${alias}.${id(column)}`).join(', ')})`;
   const count = async (text: string) => (await client.query(text)).rowCount ?? 0;
-  const inSavepoint = async <T>(work: () => Promise<T>): Promise<T> => {
-    await client.query('SAVEPOINT replace_rows');
-    let released = false;
-    return cleanUpAfter(
-      async () => {
-        const result = await work();
-        await client.query('RELEASE SAVEPOINT replace_rows');
-        released = true;
-        return result;
-      },
-      async () => {
-        if (!released) await client.query('ROLLBACK TO SAVEPOINT replace_rows');
-      },
-    );
-  };
+  const inReplaceSavepoint = <T>(work: () => Promise<T>) => inSavepoint(client, 'replace_rows', work);
 
   const deleted = await count(
     `DELETE FROM ${live} l WHERE NOT EXISTS (SELECT 1 FROM ${rebuilt} s WHERE ${sameKey})`,
@@ -288,7 +274,7 @@ async function replaceRows(
     const update = `UPDATE ${live} l SET ${others.map((column) => `${id(column)} = s.${id(column)}`).join(', ')}
            FROM ${rebuilt} s WHERE ${differs}`;
     try {
-      updated = await inSavepoint(() => count(update));
+      updated = await inReplaceSavepoint(() => count(update));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const sets = uniqueSetsOf(table);
@@ -336,13 +322,13 @@ async function replaceRows(
         .join(', ')}
            FROM ${rebuilt} s WHERE ${sameKey} AND (${condition([...moves.values()].flat())})`;
       try {
-        const rows = await inSavepoint(() => count(moveAside));
+        const rows = await inReplaceSavepoint(() => count(moveAside));
         movedAside = { columns: [...moves.keys()], rows };
       } catch (asideError) {
         await refuse(`moving them aside to temporary values failed: ${errorMessage(asideError)}`);
       }
       try {
-        updated = await inSavepoint(() => count(update));
+        updated = await inReplaceSavepoint(() => count(update));
       } catch (again) {
         if (!isUniqueViolation(again)) throw again;
         await refuse(`they still collide once moved aside: ${errorMessage(again)}`);

@@ -35,20 +35,38 @@ export async function cleanUpAfter<T>(work: () => Promise<T>, cleanup: () => Pro
   return result;
 }
 
-/** Runs `work` in a transaction on `client`: committed if it succeeds, rolled back (see cleanUpAfter) if not. */
-export async function inTransaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  let committed = false;
+/** Runs `work` between `open` and `close`; on failure `undo` instead of `close` (see cleanUpAfter). */
+async function bracketed<T>(
+  client: ClientBase,
+  sql: { open: string; close: string; undo: string },
+  work: () => Promise<T>,
+): Promise<T> {
+  await client.query(sql.open);
+  let closed = false;
   return cleanUpAfter(
     async () => {
       const result = await work();
-      await client.query('COMMIT');
-      committed = true;
+      await client.query(sql.close);
+      closed = true;
       return result;
     },
     async () => {
-      if (!committed) await client.query('ROLLBACK');
+      if (!closed) await client.query(sql.undo);
     },
+  );
+}
+
+/** Runs `work` in a transaction on `client`: committed if it succeeds, rolled back (see cleanUpAfter) if not. */
+export function inTransaction<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
+  return bracketed(client, { open: 'BEGIN', close: 'COMMIT', undo: 'ROLLBACK' }, work);
+}
+
+/** Runs `work` in a savepoint of the current transaction: released if it succeeds, rolled back to if not. */
+export function inSavepoint<T>(client: ClientBase, name: string, work: () => Promise<T>): Promise<T> {
+  return bracketed(
+    client,
+    { open: `SAVEPOINT ${name}`, close: `RELEASE SAVEPOINT ${name}`, undo: `ROLLBACK TO SAVEPOINT ${name}` },
+    work,
   );
 }
 

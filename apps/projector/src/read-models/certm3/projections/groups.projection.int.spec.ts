@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { projectionSpec } from '@certm3/projection/testing/projection-spec';
 import { certm3Model } from '../certm3.model';
+import { at as atTime, usersRegistered } from './spec-events.fixture';
 
 const admin = randomUUID();
 const alice = randomUUID();
-const at = (time: string) => ({ actorId: admin, occurredAt: `2026-11-29T${time}.000Z` });
-const users = [admin, alice].map((userId, index) => ({
-  type: 'UserRegistered',
-  data: {
-    userId,
-    username: `u${index}`,
-    email: `u${index}@example.com`,
-    passwordHash: 'h',
-    registration: 'standard',
-  },
-}));
+const at = (time: string) => atTime(admin, time);
+const users = usersRegistered(admin, alice);
 const group = (name: string, description: string | null = null) => ({
   type: 'GroupCreated',
   data: { groupId: randomUUID(), name, description, system: name === 'users' },
