@@ -64,23 +64,28 @@ describe('PostgreSQL event store: a condition holds at commit', () => {
               ])
             )[0],
       );
+      // Half the appends go out first; the move and the other half leave once a quarter has settled, so
+      // some appends always meet the move in flight (since conditions share batches, the first half alone
+      // could all commit before it).
+      const conditioned = (certificate: string) =>
+        writers.appendToStreams(
+          [{ streamId: certificate, events: [newEvent('CertificateIssued')], expectedRevision: 'no_stream' }],
+          { conditions: [{ streamId: user, expectedRevision: 0n }] },
+        );
       let settled = 0;
+      let releaseSecondHalf!: () => void;
+      const secondHalfReleased = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
       const outcomes = await Promise.allSettled(
-        certificates.map((certificate) =>
-          writers
-            .appendToStreams(
-              [
-                {
-                  streamId: certificate,
-                  events: [newEvent('CertificateIssued')],
-                  expectedRevision: 'no_stream',
-                },
-              ],
-              { conditions: [{ streamId: user, expectedRevision: 0n }] },
-            )
-            .finally(() => {
-              if (++settled === perRound / 4) startMove();
-            }),
+        certificates.map((certificate, index) =>
+          (index < perRound / 2
+            ? conditioned(certificate)
+            : secondHalfReleased.then(() => conditioned(certificate))
+          ).finally(() => {
+            if (++settled === perRound / 4) {
+              startMove();
+              releaseSecondHalf();
+            }
+          }),
         ),
       );
       const { nextRevision } = await moved;
