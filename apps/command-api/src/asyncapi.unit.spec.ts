@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { AUDIT_QUERIES, COMMAND_NAMES, COMMANDS, ERROR_CODES } from '@certm3/contracts';
+import {
+  AUDIT_QUERIES,
+  AUDIT_QUERY_PERMISSION,
+  COMMAND_NAMES,
+  COMMANDS,
+  ERROR_CODES,
+  permissionTable,
+} from '@certm3/contracts';
 import { asyncApiDocumentText } from './asyncapi-document';
 import { COMMAND_DEFINITIONS } from './command-definitions';
 
@@ -52,6 +59,11 @@ describe('docs/asyncapi.yaml', () => {
           maxLength: 1024,
           writeOnly: true,
         }),
+        roleCodes: expect.objectContaining({
+          type: 'array',
+          maxItems: 20,
+          items: expect.objectContaining({ pattern: '^[A-Z][A-Z0-9_]{1,63}$', maxLength: 64 }),
+        }),
       },
     });
     for (const name of COMMAND_NAMES) {
@@ -60,5 +72,34 @@ describe('docs/asyncapi.yaml', () => {
       expect(Object.keys(message.payload.properties).sort()).toEqual(Object.keys(COMMANDS[name].body).sort());
       expect(message['x-permission']).toEqual(COMMANDS[name].permission);
     }
+  });
+
+  it('names each operation’s permission as the contracts declare it', () => {
+    for (const name of COMMAND_NAMES) {
+      expect(document.operations[name]['x-permission']).toEqual(COMMANDS[name].permission);
+      expect(document.operations[name]['x-self-service']).toEqual(COMMANDS[name].selfService);
+    }
+    for (const query of AUDIT_QUERIES)
+      expect(document.channels[`audit-${query}`]['x-permission']).toBe(AUDIT_QUERY_PERMISSION);
+  });
+});
+
+describe("the README's permission table", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('<!-- permissions:start -->'),
+    readme.indexOf('<!-- permissions:end -->'),
+  );
+  const rows = [...section.matchAll(/^\| `([^`]+)`\s*\| ([^|]+?)\s*\|/gm)].map((match) => [
+    match[1],
+    match[2].trim(),
+  ]);
+
+  it('lists every command and audit query with the permission the code declares, and nothing else', () => {
+    const expected = permissionTable().map((row) => [
+      row.operation,
+      row.permission.includes(':') ? `\`${row.permission}\`` : row.permission,
+    ]);
+    expect(rows).toEqual(expected);
   });
 });

@@ -85,7 +85,11 @@ describe.each(STORES)('command API over NATS on %s', (_storeName, openStore) => 
   }
   async function registerUser(email = `${randomUUID()}@example.com`) {
     return ok(
-      await client.reply('RegisterUser', { username: 'user', email, password: 'a long enough password' }),
+      await client.reply('RegisterUser', {
+        username: `user-${randomUUID()}`,
+        email,
+        password: 'a long enough password',
+      }),
     );
   }
   async function registerCertificate(userId: string, notAfter?: Date) {

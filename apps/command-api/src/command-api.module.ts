@@ -9,6 +9,7 @@ import {
   NatsModule,
 } from '@certm3/app-runtime';
 import { NatsAuditListener } from './audit/nats-audit-listener';
+import { SystemRolesUpgrade } from './access/system-roles-upgrade';
 import { COMMAND_DEFINITIONS } from './command-definitions';
 import { CommandApiSettings } from './command-api.settings';
 import { CommandServices } from './execution/command-definition';
@@ -51,6 +52,7 @@ export class CommandApiModule {
         { provide: COMMAND_SERVICES, useValue: services },
         { provide: COMMAND_DEFINITIONS_TOKEN, useValue: COMMAND_DEFINITIONS },
         CommandExecutor,
+        SystemRolesUpgrade,
         ExecuteCommandHandler,
         CommandMetrics,
         NatsCommandListener,

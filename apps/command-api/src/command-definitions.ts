@@ -3,10 +3,14 @@ import { CERTIFICATE_COMMAND_DEFINITIONS } from './certificates/certificates.def
 import { CommandDefinition } from './execution/command-definition';
 import { GROUP_COMMAND_DEFINITIONS } from './identity/groups.definitions';
 import { USER_COMMAND_DEFINITIONS } from './identity/users.definitions';
+import { ROLE_COMMAND_DEFINITIONS } from './access/roles.definitions';
+import { ORGANIZATION_COMMAND_DEFINITIONS } from './organizations/organizations.definitions';
 
 /** Every command's definition, by name: a command without one does not compile (see DefinitionsOf). */
 export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefinition } = {
   ...USER_COMMAND_DEFINITIONS,
   ...GROUP_COMMAND_DEFINITIONS,
+  ...ROLE_COMMAND_DEFINITIONS,
+  ...ORGANIZATION_COMMAND_DEFINITIONS,
   ...CERTIFICATE_COMMAND_DEFINITIONS,
 } as { readonly [Name in CommandName]: CommandDefinition };

@@ -22,9 +22,18 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
   let client: CommandClient;
   let store: EventStore;
 
+  let racerRoleId: string;
   beforeAll(async () => {
     stack = await CommandApiTestStack.start('stale_reads');
     ({ client, store } = stack);
+    // What the racing users may do themselves.
+    racerRoleId = ok(
+      await client.reply('CreateRole', {
+        roleCode: 'RACER',
+        name: 'racer',
+        permissions: { groups: ['create'], users: ['update'] },
+      }),
+    ).id;
   });
   afterAll(async () => {
     await stack?.stop();
@@ -37,9 +46,10 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
   const registerUser = async () =>
     ok(
       await client.reply('RegisterUser', {
-        username: 'racer',
+        username: `racer-${randomUUID()}`,
         email: `${randomUUID()}@example.com`,
         password: 'a long enough password',
+        roleCodes: ['RACER'],
       }),
     ).id;
   /** The log in the order every reader sees it. */
@@ -152,7 +162,13 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
   it('a deactivated user cannot reactivate themselves, though this instance last saw them active (regression)', async () => {
     const userId = await registerUser();
     // Acting once makes the instance remember the user as active, at their stream's revision then.
-    ok(await client.reply('UpdateUserProfile', { userId, username: 'remembered' }, { actorId: userId }));
+    ok(
+      await client.reply(
+        'UpdateUserProfile',
+        { userId, username: `remembered-${userId}` },
+        { actorId: userId },
+      ),
+    );
     ok(await client.reply('DeactivateUser', { userId }));
     expect(await client.reply('ReactivateUser', { userId }, { actorId: userId })).toMatchObject({
       ok: false,
@@ -170,7 +186,7 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
         const userId = await registerUser();
         await Promise.all([
           client.reply('DeactivateUser', { userId }),
-          client.reply('UpdateUserProfile', { userId, username: 'late change' }, { actorId: userId }),
+          client.reply('UpdateUserProfile', { userId, username: `late-${userId}` }, { actorId: userId }),
         ]);
         return userId;
       }),
@@ -182,5 +198,47 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
         indexOf(events, (e) => e.type === 'UserDeactivated' && e.data.userId === userId),
     );
     expect(late).toEqual([]);
+  });
+
+  it('RevokeRole ‖ commands that need that role: none is accepted after the revocation committed', async () => {
+    const late: string[] = [];
+    let accepted = 0;
+    for (let round = 0; round < 10; round++) {
+      const actorId = await registerUser();
+      // Acting once makes the instance remember the actor and the role as they are now.
+      ok(
+        await client.reply(
+          'CreateGroup',
+          { name: `first-${round}-${randomUUID().slice(0, 6)}` },
+          { actorId },
+        ),
+      );
+      const replies = await Promise.all([
+        ...Array.from({ length: 20 }, (_, index) =>
+          client.reply(
+            'CreateGroup',
+            { name: `revoked-${round}-${index}-${randomUUID().slice(0, 6)}` },
+            { actorId },
+          ),
+        ),
+        client.reply('RevokeRole', { userId: actorId, roleId: racerRoleId }),
+      ]);
+      expect(replies[replies.length - 1]).toMatchObject({ ok: true });
+      accepted += replies.slice(0, -1).filter((reply) => reply.ok).length;
+      for (const reply of replies.slice(0, -1))
+        if (!reply.ok) expect(reply.error.code).toBe('PERMISSION_DENIED');
+      const events = await log();
+      const revoked = indexOf(events, (e) => e.type === 'RoleRevoked' && e.data.userId === actorId);
+      late.push(
+        ...events
+          .slice(revoked + 1)
+          .filter((e) => e.metadata.actorId === actorId && !e.type.startsWith('Command'))
+          .map((e) => `${e.type} ${e.streamId}`),
+      );
+    }
+    expect(late).toEqual([]);
+    // The race really ran: some commands got in before the revocation, some were refused after it.
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThan(200);
   });
 });

@@ -71,6 +71,6 @@ describe('command API on a NATS server that requires credentials', () => {
         },
       },
     );
-    expect(JSON.parse(stdout)).toMatchObject({ ok: true, data: { revision: 1 } });
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, data: { revision: 2 } });
   });
 });

@@ -1,5 +1,12 @@
 import { ERROR_CODES } from '@certm3/domain';
-import { AUDIT_QUERIES, COMMAND_NAMES, COMMANDS, commandSubject, HEADERS } from './commands';
+import {
+  AUDIT_QUERIES,
+  AUDIT_QUERY_PERMISSION,
+  COMMAND_NAMES,
+  COMMANDS,
+  commandSubject,
+  HEADERS,
+} from './commands';
 import { bodyJsonSchema } from './schema/json-schema';
 
 const uuid = (description?: string) => ({
@@ -30,7 +37,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     const contract = COMMANDS[name];
     const permission =
       typeof contract.permission === 'string'
-        ? `Requires permission ${contract.permission}.`
+        ? `Requires permission ${contract.permission}${contract.selfService ? ` (except: ${contract.selfService})` : ''}.`
         : `No actor: ${contract.permission.unauthenticated}.`;
     channels[name] = {
       address: commandSubject(name),
@@ -41,6 +48,8 @@ export function asyncApiDocument(): Record<string, unknown> {
       action: 'receive',
       channel: { $ref: `#/channels/${name}` },
       reply: { channel: { $ref: '#/channels/replies' }, messages: [reply] },
+      'x-permission': contract.permission,
+      ...(contract.selfService ? { 'x-self-service': contract.selfService } : {}),
     };
     messages[name] = {
       name,
@@ -54,7 +63,11 @@ export function asyncApiDocument(): Record<string, unknown> {
     };
   }
   for (const query of AUDIT_QUERIES) {
-    channels[`audit-${query}`] = { address: `certm3.audit.${query}`, description: AUDIT_DESCRIPTIONS[query] };
+    channels[`audit-${query}`] = {
+      address: `certm3.audit.${query}`,
+      description: `${AUDIT_DESCRIPTIONS[query]} Requires an actor-id header and permission ${AUDIT_QUERY_PERMISSION}.`,
+      'x-permission': AUDIT_QUERY_PERMISSION,
+    };
   }
   channels.replies = {
     address: null,

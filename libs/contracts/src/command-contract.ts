@@ -1,11 +1,11 @@
-import { ErrorCode } from '@certm3/domain';
+import { ErrorCode, isPermissionName, PermissionName, PERMISSION_NAMES } from '@certm3/domain';
 import { BodyOf, BodyShape, secretPaths } from './schema/fields';
 
 /**
  * What an actor must be allowed to do for a command to start: `<resource>:<action>`, in the shape of the CLM
  * platform's role permissions (`roles.permissions` is `{"certificates": ["create", "revoke"], …}`).
  */
-export type Permission = `${string}:${string}`;
+export type Permission = PermissionName;
 
 /**
  * For the rare command that has no acting user (the first administrator bootstrapping themselves): why
@@ -24,6 +24,11 @@ export interface CommandContract<Name extends string = string, Shape extends Bod
   readonly actor: 'required' | 'none';
   /** Deny by default: a command without a permission cannot start (checked when the executor registers it). */
   readonly permission: Permission | Unauthenticated;
+  /**
+   * When the actor acts on themselves and the definition checks what proves it (changing one's own password
+   * needs the current one), the permission is not needed: why. Absent: the permission is always needed.
+   */
+  readonly selfService?: string;
   readonly body: Shape;
   /** The refusals the command's rules can give, besides the transport's and the executor's. */
   readonly refusals: readonly ErrorCode[];
@@ -55,6 +60,10 @@ export function assertPermissionDeclared(contract: CommandContract): void {
     if (!PERMISSION.test(permission))
       throw new UndeclaredPermissionError(
         `command ${contract.name}: permission ${JSON.stringify(permission)} is not <resource>:<action>`,
+      );
+    if (!isPermissionName(permission))
+      throw new UndeclaredPermissionError(
+        `command ${contract.name}: permission ${permission} is not in the vocabulary (${PERMISSION_NAMES.join(', ')})`,
       );
     if (contract.actor !== 'required')
       throw new UndeclaredPermissionError(`command ${contract.name}: a permission needs an actor`);

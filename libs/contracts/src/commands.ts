@@ -2,13 +2,21 @@ import { CommandContract } from './command-contract';
 import { CERTIFICATE_COMMANDS } from './certificates/certificates.contracts';
 import { GROUP_COMMANDS } from './identity/groups.contracts';
 import { USER_COMMANDS } from './identity/users.contracts';
+import { ROLE_COMMANDS } from './access/roles.contracts';
+import { ORGANIZATION_COMMANDS } from './organizations/organizations.contracts';
 
 /**
  * Every command the command API accepts, by name (the last token of its NATS subject). A context's
  * commands are declared in its `*.contracts.ts`; the CLI, the executor, the tests and the AsyncAPI
  * document all read them from here.
  */
-export const COMMANDS = { ...USER_COMMANDS, ...GROUP_COMMANDS, ...CERTIFICATE_COMMANDS };
+export const COMMANDS = {
+  ...USER_COMMANDS,
+  ...GROUP_COMMANDS,
+  ...ROLE_COMMANDS,
+  ...ORGANIZATION_COMMANDS,
+  ...CERTIFICATE_COMMANDS,
+};
 
 export type Commands = typeof COMMANDS;
 export type CommandName = keyof Commands;
@@ -57,6 +65,23 @@ export const MAX_BODY_DEPTH = 32;
 /** Read-only questions auditors' services ask over NATS: `<prefix>.audit.<query>`. */
 export const AUDIT_QUERIES = ['history', 'state-at', 'verify'] as const;
 export type AuditQuery = (typeof AUDIT_QUERIES)[number];
+/** What every audit query needs, globally (they read the whole trail). */
+export const AUDIT_QUERY_PERMISSION = 'audit:read' as const;
+
+/** The permission table of the README and the AsyncAPI document: every command and query, what it needs. */
+export function permissionTable(): { operation: string; permission: string; selfService?: string }[] {
+  return [
+    ...COMMAND_NAMES.map((name) => {
+      const { permission, selfService } = COMMANDS[name];
+      return {
+        operation: name,
+        permission: typeof permission === 'string' ? permission : 'none (no actor)',
+        ...(selfService ? { selfService } : {}),
+      };
+    }),
+    ...AUDIT_QUERIES.map((query) => ({ operation: `audit.${query}`, permission: AUDIT_QUERY_PERMISSION })),
+  ];
+}
 
 export function auditSubject(query: AuditQuery, prefix = DEFAULT_SUBJECT_PREFIX): string {
   return `${prefix}.audit.${query}`;

@@ -9,3 +9,6 @@ export * from './schema/json-schema';
 export * from './schema/validator-class';
 export { ERROR_CODES, ErrorCode } from '@certm3/domain';
 export * from './asyncapi';
+export * from './access/roles.contracts';
+export * from './access/role-fields';
+export * from './organizations/organizations.contracts';

@@ -1,4 +1,12 @@
+import { AdministratorsEvent } from './access/administrators';
+import { RoleEvent } from './access/role.events';
 import { BootstrapEvent } from './bootstrap/bootstrap';
+import { OrganizationEvent } from './organization/organization.events';
+import {
+  OrganizationCodeReservationEvent,
+  RoleCodeReservationEvent,
+  UsernameReservationEvent,
+} from './reservation/reservation';
 import { CertificateEvent } from './certificate/certificate.events';
 import { EmailReservationEvent } from './email-reservation/email-reservation';
 import { GroupEvent } from './group/group.events';
@@ -7,7 +15,18 @@ import { UserEvent } from './user/user.events';
 
 /** Every event certm3 writes. A new event type joins this union and the catalog below, or nothing compiles. */
 export type DomainEvent =
-  UserEvent | GroupEvent | CertificateEvent | EmailReservationEvent | BootstrapEvent | CommandOutcomeEvent;
+  | UserEvent
+  | GroupEvent
+  | CertificateEvent
+  | EmailReservationEvent
+  | UsernameReservationEvent
+  | RoleEvent
+  | RoleCodeReservationEvent
+  | AdministratorsEvent
+  | OrganizationEvent
+  | OrganizationCodeReservationEvent
+  | BootstrapEvent
+  | CommandOutcomeEvent;
 
 export type EventType = DomainEvent['type'];
 
@@ -15,7 +34,7 @@ export type EventOfType<T extends EventType> = Extract<DomainEvent, { type: T }>
 
 export interface EventTypeInfo {
   /** The capability the event belongs to (a folder of libs/domain). */
-  readonly context: 'identity' | 'groups' | 'certificates' | 'system';
+  readonly context: 'identity' | 'groups' | 'certificates' | 'access' | 'organizations' | 'system';
   /** The version of `data`'s shape that writers produce now; written into every event's metadata. */
   readonly schemaVersion: number;
   /**
@@ -44,6 +63,30 @@ export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
   UserReactivated: { context: 'identity', schemaVersion: 1, secretFields: [] },
   UserAddedToGroup: { context: 'identity', schemaVersion: 1, secretFields: [] },
   UserRemovedFromGroup: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserSuspended: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserReinstated: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserLocked: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserUnlocked: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UserAddedToOrganization: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  UserRemovedFromOrganization: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  UsernameReserved: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  UsernameReleased: { context: 'identity', schemaVersion: 1, secretFields: [] },
+  RoleCreated: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleUpdated: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleDeleted: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleAssigned: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleRevoked: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleCodeReserved: { context: 'access', schemaVersion: 1, secretFields: [] },
+  RoleCodeReleased: { context: 'access', schemaVersion: 1, secretFields: [] },
+  AdministratorAdded: { context: 'access', schemaVersion: 1, secretFields: [] },
+  AdministratorRemoved: { context: 'access', schemaVersion: 1, secretFields: [] },
+  OrganizationCreated: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationUpdated: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationDeactivated: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationReactivated: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationDeleted: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationCodeReserved: { context: 'organizations', schemaVersion: 1, secretFields: [] },
+  OrganizationCodeReleased: { context: 'organizations', schemaVersion: 1, secretFields: [] },
   GroupCreated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupUpdated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupDeleted: { context: 'groups', schemaVersion: 1, secretFields: [] },

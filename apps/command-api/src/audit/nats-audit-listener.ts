@@ -3,16 +3,24 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Msg, Subscription } from 'nats';
 import { history, isEntityKind, stateAt, verifyLog, ENTITY_KINDS } from '@certm3/audit';
 import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
-import { AUDIT_QUERIES, auditSubjectWildcard, MAX_COMMAND_BYTES } from '@certm3/contracts';
+import {
+  AUDIT_QUERIES,
+  AUDIT_QUERY_PERMISSION,
+  auditSubjectWildcard,
+  HEADERS,
+  MAX_COMMAND_BYTES,
+} from '@certm3/contracts';
+import { isUuid } from '@certm3/common';
 import { EventStore, EventStoreUnavailableError, ReadAllUnsettledError } from '@certm3/event-store';
-import { failure } from '../execution/command-executor';
+import { CommandExecutor, failure } from '../execution/command-executor';
 import { COMMAND_TRANSPORT_SETTINGS, CommandTransportSettings } from '../transport/nats-command-listener';
 import { respond } from '../transport/respond';
 import { whenServing } from '../transport/when-serving';
 
 /**
  * Audit queries over NATS request-reply, for services that cannot run the audit CLI: the same answers,
- * read from the event log (never the read tables), secrets redacted.
+ * read from the event log (never the read tables), secrets redacted. Each needs an `actor-id` header naming an
+ * active user who holds audit:read everywhere (FORBIDDEN / PERMISSION_DENIED otherwise).
  *   <prefix>.audit.history   {"kind":"user","id":"…"}
  *   <prefix>.audit.state-at  {"kind":"user","id":"…","at":"2026-01-01T00:00:00Z"}
  *   <prefix>.audit.verify    {}
@@ -29,6 +37,7 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnectionHolder,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
+    private readonly executor: CommandExecutor,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,7 +64,13 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
     const query = message.subject.slice(`${this.settings.subjectPrefix}.audit.`.length);
     let reply: unknown;
     try {
-      reply = await this.answer(query, message.data);
+      // The audit trail is the audit:read permission's: an active actor holding it everywhere.
+      const actorId = message.headers?.get(HEADERS.actorId);
+      reply =
+        (await this.executor.authorizeQuery(
+          isUuid(actorId) ? actorId.toLowerCase() : undefined,
+          AUDIT_QUERY_PERMISSION,
+        )) ?? (await this.answer(query, message.data));
     } catch (error) {
       if (error instanceof EventStoreUnavailableError)
         reply = failure('UNAVAILABLE', 'the event store is unavailable', []);

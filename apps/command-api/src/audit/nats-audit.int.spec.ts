@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from 'nats';
+import { systemRoleByCode } from '@certm3/domain';
 import { INestApplication } from '@nestjs/common';
 import { auditSubject, AuditQuery, CommandReply } from '@certm3/contracts';
 import { startCommandApiInProcess } from '../testing/in-process-command-api';
@@ -26,11 +28,18 @@ describe('audit queries over NATS', () => {
     await database?.drop();
   });
 
-  async function ask(query: AuditQuery | string, body: unknown): Promise<CommandReply & { data?: never }> {
+  let adminId: string;
+  async function ask(
+    query: AuditQuery | string,
+    body: unknown,
+    actorId: string | null = adminId,
+  ): Promise<CommandReply & { data?: never }> {
+    const headers = natsHeaders();
+    if (actorId) headers.set('actor-id', actorId);
     const response = await client.connection.request(
       auditSubject(query as AuditQuery, prefix),
       Buffer.from(JSON.stringify(body)),
-      { timeout: 10_000 },
+      { timeout: 10_000, headers },
     );
     return JSON.parse(Buffer.from(response.data).toString('utf8'));
   }
@@ -42,7 +51,7 @@ describe('audit queries over NATS', () => {
       { actorId: null },
     );
     if (!bootstrap.ok) throw new Error(JSON.stringify(bootstrap));
-    const adminId = bootstrap.data.id;
+    adminId = bootstrap.data.id;
     const before = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const changed = await client.reply(
@@ -60,6 +69,7 @@ describe('audit queries over NATS', () => {
     expect(historyReply.data.map((entry) => entry.type)).toEqual([
       'UserRegistered',
       'UserAddedToGroup',
+      'RoleAssigned',
       'UserEmailChanged',
     ]);
     expect(historyReply.data[0].data.passwordHash).toBe('[redacted]');
@@ -77,6 +87,32 @@ describe('audit queries over NATS', () => {
     };
     expect(verified.data.ok).toBe(true);
     expect(verified.data.eventsChecked).toBeGreaterThan(5);
+  });
+
+  it('answers only an active actor holding audit:read (FORBIDDEN without one, PERMISSION_DENIED without it)', async () => {
+    const query = { kind: 'user', id: adminId };
+    expect(await ask('history', query, null)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await ask('history', query, randomUUID())).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const user = await client.reply(
+      'RegisterUser',
+      { username: 'nosy', email: 'nosy@example.com', password: 'a long enough password' },
+      { actorId: adminId },
+    );
+    if (!user.ok) throw new Error(JSON.stringify(user));
+    expect(await ask('verify', {}, user.data.id)).toMatchObject({
+      ok: false,
+      error: { code: 'PERMISSION_DENIED', details: [{ permission: 'audit:read' }] },
+    });
+    const auditor = await client.reply(
+      'AssignRole',
+      { userId: user.data.id, roleId: systemRoleByCode('AUDITOR')!.roleId },
+      { actorId: adminId },
+    );
+    expect(auditor.ok).toBe(true);
+    expect(await ask('history', query, user.data.id)).toMatchObject({ ok: true });
   });
 
   it('refuses malformed queries with structured errors', async () => {

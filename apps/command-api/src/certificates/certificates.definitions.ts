@@ -11,6 +11,7 @@ function onCertificateStream<Name extends 'RevokeCertificate' | 'ExpireCertifica
 ) {
   const certificateIdOf = (body: unknown) => (body as { certificateId: string }).certificateId;
   return defineCommandHandler<Name, never>(name, {
+    target: ({ body }) => ({ type: 'certificate', id: certificateIdOf(body) }),
     reads: ({ body }) => [streamIds.certificate(certificateIdOf(body))],
     decide: async ({ body, session }) => {
       const certificateId = certificateIdOf(body);
@@ -29,6 +30,11 @@ export const CERTIFICATE_COMMAND_DEFINITIONS = {
     prepare: ({ body, context }) => ({
       certificateId: body.id ?? derivedId(context.commandId, 'certificate'),
       ...parseCertificate(body.certificateData),
+    }),
+    target: ({ body, prepared }) => ({
+      type: 'certificate',
+      id: prepared.certificateId,
+      ownerUserId: body.userId,
     }),
     reads: ({ body, prepared }) => [
       streamIds.user(body.userId),

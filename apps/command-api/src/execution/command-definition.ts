@@ -1,6 +1,7 @@
 import { BodyOfContract, CommandName, COMMANDS, ContractOf } from '@certm3/contracts';
 import { PasswordHasher } from '../security/password-hasher';
 import { CommandContext, CommandResult } from './command-context';
+import { AccessCheck, AccessTarget } from './access-control';
 import { StreamSession } from './stream-session';
 
 /** What definitions may use besides the event store: injected once, shared by every command. */
@@ -17,6 +18,10 @@ export interface CommandRun<Name extends CommandName, Prepared> extends CommandI
   readonly prepared: Prepared;
   readonly session: StreamSession;
   readonly services: CommandServices;
+  /** The actor's authorization, for a permission the command needs beyond its declared one (undefined without an actor). */
+  readonly access: AccessCheck | undefined;
+  /** Whether the declared permission was waived because the actor acts on themselves (see `actsOnSelf`). */
+  readonly selfService: boolean;
 }
 
 /**
@@ -35,6 +40,16 @@ export interface CommandDefinition<Name extends CommandName = CommandName, Prepa
   reads?(input: CommandInput<Name> & { readonly prepared: Prepared }): readonly string[];
   decide(run: CommandRun<Name, Prepared>): Promise<CommandResult>;
   actingUser?(input: CommandInput<Name> & { readonly prepared: Prepared }): string;
+  /**
+   * What the command acts on: the audit log's resource, and the organizations where a scoped grant of the
+   * permission applies. Left out: only a global grant will do.
+   */
+  target?(input: CommandInput<Name> & { readonly prepared: Prepared }): AccessTarget;
+  /**
+   * For a contract with `selfService`: whether the actor acts on themselves, in which case the permission
+   * is waived and `decide` must check what proves it.
+   */
+  actsOnSelf?(input: CommandInput<Name> & { readonly prepared: Prepared }): boolean;
 }
 
 export function defineCommandHandler<Name extends CommandName, Prepared = undefined>(

@@ -25,7 +25,7 @@ function definition(
   const permission =
     options.permission === null
       ? undefined
-      : (options.permission ?? (actor === 'required' ? 'tests:run' : { unauthenticated: 'a test' }));
+      : (options.permission ?? (actor === 'required' ? 'groups:read' : { unauthenticated: 'a test' }));
   return {
     contract: { name: 'TestCommand', summary: 'test', actor, permission, body: {}, refusals: [] },
     decide: (run: CommandRun<never, unknown>) => decide(run.session, run),
@@ -40,7 +40,20 @@ describe('command executor', () => {
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_executor');
     store = await PostgresEventStore.connect({ url: database.url });
+    await store.append(
+      `role-${readerRoleId}`,
+      [
+        event('RoleCreated', {
+          roleId: readerRoleId,
+          roleCode: 'GROUP_READER',
+          name: 'reads groups',
+          permissions: { groups: ['read'] } as never,
+        }),
+      ],
+      { expectedRevision: 'no_stream' },
+    );
   });
+  const readerRoleId = randomUUID();
   afterAll(async () => {
     await store.close();
     await database.drop();
@@ -246,7 +259,16 @@ describe('command executor', () => {
       const actorId = randomUUID();
       await store.append(
         `user-${actorId}`,
-        [event('UserRegistered', { userId: actorId, username: 'actor', email: `${actorId}@example.com` })],
+        [
+          event('UserRegistered', { userId: actorId, username: 'actor', email: `${actorId}@example.com` }),
+          event('RoleAssigned', {
+            assignmentId: randomUUID(),
+            userId: actorId,
+            roleId: readerRoleId,
+            roleCode: 'GROUP_READER',
+            organizationId: null as never,
+          }),
+        ],
         { expectedRevision: 'no_stream' },
       );
       return actorId;
@@ -260,7 +282,7 @@ describe('command executor', () => {
       expect(await instance.execute(byActor(streamId), {}, context(actorId))).toMatchObject({ ok: true });
       // Another instance deactivates the actor: this one's memory of them is now stale.
       await store.append(`user-${actorId}`, [event('UserDeactivated', { userId: actorId })], {
-        expectedRevision: 0n,
+        expectedRevision: 1n,
       });
       expect(await instance.execute(byActor(streamId), {}, context(actorId))).toMatchObject({
         ok: false,
@@ -276,10 +298,28 @@ describe('command executor', () => {
       const streamId = `counter-${randomUUID()}`;
       const first = await instance.execute(byActor(streamId), {}, command);
       await store.append(`user-${actorId}`, [event('UserDeactivated', { userId: actorId })], {
-        expectedRevision: 0n,
+        expectedRevision: 1n,
       });
       await expect(executor().execute(byActor(streamId), {}, command)).resolves.toEqual(first);
       await expect(instance.execute(byActor(streamId), {}, command)).resolves.toEqual(first);
+    });
+
+    it('refuses an actor without the permission PERMISSION_DENIED, records the refusal and nothing else', async () => {
+      const actorId = await registeredActor();
+      const streamId = `counter-${randomUUID()}`;
+      const command = context(actorId);
+      const reply = await executor().execute(
+        definition(count(streamId), { actor: 'required', permission: 'groups:delete' }),
+        {},
+        command,
+      );
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { code: 'PERMISSION_DENIED', details: [{ permission: 'groups:delete' }] },
+      });
+      await expect(collect(store.readStream(streamId))).rejects.toBeInstanceOf(StreamNotFoundError);
+      const [outcome] = await collect(store.readStream(`command-${command.commandId}`));
+      expect(outcome.type).toBe('CommandRejected');
     });
 
     it('answers COMMAND_ID_REUSED to the same command id and body from another actor (regression: it got the first reply)', async () => {
@@ -295,6 +335,6 @@ describe('command executor', () => {
   });
 });
 
-function event(type: string, data: Record<string, string> = {}) {
+function event(type: string, data: Record<string, string | null> = {}) {
   return { id: randomUUID(), type, data, metadata: { occurredAt: new Date().toISOString() } };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeError, errorMessage } from '@certm3/common';
-import { DomainError, ErrorCode, ERROR_CODES, streamIds, userDecider } from '@certm3/domain';
+import { DomainError, ErrorCode, ERROR_CODES, PermissionName, streamIds } from '@certm3/domain';
 import {
   collect,
   eventIdFor,
@@ -18,7 +18,7 @@ import { EVENT_STORE } from '@certm3/app-runtime';
 import { assertPermissionDeclared, CommandReply, ErrorDetail } from '@certm3/contracts';
 import { CommandContext, CommandResult } from './command-context';
 import { CommandDefinition, CommandServices } from './command-definition';
-import { ActiveActors } from './active-actors';
+import { AccessCheck, AccessReader, AccessTarget } from './access-control';
 import { StreamSession } from './stream-session';
 
 const MAX_ATTEMPTS = 6;
@@ -42,12 +42,37 @@ export class CommandValidationError extends Error {
 export class CommandExecutor {
   private readonly logger = new Logger('CommandExecutor');
 
-  private readonly activeActors = new ActiveActors();
+  private readonly access: AccessReader;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_SERVICES) private readonly services: CommandServices,
-  ) {}
+  ) {
+    this.access = new AccessReader(store);
+  }
+
+  /**
+   * For a read-only question (the audit queries): whether `actorId` is active and holds `permission`
+   * globally, read afresh (nothing commits to catch a stale memory). Nothing is recorded; a refusal is the
+   * reply's error.
+   */
+  async authorizeQuery(
+    actorId: string | undefined,
+    permission: PermissionName,
+  ): Promise<CommandReply | undefined> {
+    if (!actorId) return failure('FORBIDDEN', 'the query needs an actor-id header', [{ field: 'actor-id' }]);
+    const actor = await this.access.actingUser(actorId, { fresh: true });
+    if (!actor) return failure('FORBIDDEN', ERROR_CODES.FORBIDDEN, []);
+    const roles = await this.access.rolesFor(actor.assignments, { fresh: true });
+    try {
+      // A global grant needs no target, so the check reads nothing through a session.
+      await new AccessCheck(actor, roles, undefined).require(permission, undefined);
+      return undefined;
+    } catch (error) {
+      if (error instanceof DomainError) return failure(error.code, error.message, error.details);
+      throw error;
+    }
+  }
 
   /** Deny by default: a definition whose contract declares no permission cannot be registered. */
   static assertRunnable(definitions: readonly CommandDefinition[]): void {
@@ -85,26 +110,38 @@ export class CommandExecutor {
       const requiresActor = definition.contract.actor === 'required';
 
       const now = new Date().toISOString();
+      const input = { body: body as never, context, prepared };
+      const target = definition.target?.(input);
+      const permission = definition.contract.permission;
+      const selfService =
+        definition.contract.selfService !== undefined && (definition.actsOnSelf?.(input) ?? false);
       for (let attempt = 1; ; attempt++) {
-        const actor = requiresActor ? await this.actorCondition(context.actorId!) : undefined;
-        if (actor === null) {
-          // A replay's first answer stands whatever its actor's state now.
-          return (
-            (await this.recordedOutcome(context, definition)) ??
-            failure('FORBIDDEN', 'the acting user does not exist or is deactivated', [])
-          );
-        }
         const session = new StreamSession(this.store, context, context.actorId, now);
+        const actor = requiresActor ? await this.access.actingUser(context.actorId!) : undefined;
+        if (actor === null) {
+          // A replay's first answer stands whatever its actor's state now; a new command is refused, and the
+          // refusal recorded (the audit log shows who tried).
+          const previous = await this.recordedOutcome(context, definition);
+          if (previous) return previous;
+          const refusal = failure('FORBIDDEN', ERROR_CODES.FORBIDDEN, []);
+          return await this.commit(context, definition, session, refusal, [], target);
+        }
+        const access = actor
+          ? new AccessCheck(actor, await this.access.rolesFor(actor.assignments), session)
+          : undefined;
         try {
           let reply: CommandReply;
           try {
-            const input = { body: body as never, context, prepared };
             const reads = definition.reads?.(input);
             if (reads && reads.length > 0) await session.preload(reads);
+            if (access && typeof permission === 'string' && !selfService)
+              await access.require(permission, target);
             const result: CommandResult = await definition.decide({
               ...input,
               session,
               services: this.services,
+              access,
+              selfService,
             });
             reply = { ok: true, data: { ...result } };
           } catch (error) {
@@ -112,11 +149,18 @@ export class CommandExecutor {
             session.discard();
             reply = failure(error.code, error.message, error.details);
           }
-          return await this.commit(context, definition, session, reply, actor);
+          return await this.commit(
+            context,
+            definition,
+            session,
+            reply,
+            access?.commitConditions() ?? [],
+            target,
+          );
         } catch (error) {
           if (error instanceof CommandValidationError) return validationFailure(error);
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
-          if (actor && error.streamId === actor.streamId) this.activeActors.forget(context.actorId!);
+          this.access.forgetStream(error.streamId);
           if (attempt >= MAX_ATTEMPTS) {
             return failure(
               'CONCURRENCY_CONFLICT',
@@ -142,22 +186,6 @@ export class CommandExecutor {
       });
       return failure('INTERNAL', `${ERROR_CODES.INTERNAL} correlation id: ${incoming.correlationId}`, []);
     }
-  }
-
-  /** The actor's stream as the command must find it at commit, or null when the actor may not act. */
-  private async actorCondition(actorId: string): Promise<StreamCondition | null> {
-    const streamId = streamIds.user(actorId);
-    const remembered = this.activeActors.revisionOf(actorId);
-    if (remembered !== undefined) return { streamId, expectedRevision: remembered };
-    const events = (await this.store.readStreams([streamId])).get(streamId) ?? [];
-    const state = events.reduce(
-      (current, event) => userDecider.evolve(current, { type: event.type, data: event.data } as never),
-      userDecider.initialState,
-    );
-    if (!state.exists || state.status !== 'active') return null;
-    const revision = events[events.length - 1].revision;
-    this.activeActors.remember(actorId, revision);
-    return { streamId, expectedRevision: revision };
   }
 
   private async recordedOutcome(
@@ -197,11 +225,12 @@ export class CommandExecutor {
     definition: CommandDefinition,
     session: StreamSession,
     reply: CommandReply,
-    actor: StreamCondition | undefined,
+    conditions: readonly StreamCondition[],
+    target: AccessTarget | undefined,
   ): Promise<CommandReply> {
-    const outcome = outcomeRecord(context, reply);
+    const outcome = outcomeRecord(context, reply, target);
     try {
-      const results = await session.flush(outcome, actor ? [actor] : []);
+      const results = await session.flush(outcome, conditions);
       return withPosition(reply, serializePosition(results[results.length - 1].position));
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== outcome.streamId) throw error;
@@ -210,7 +239,11 @@ export class CommandExecutor {
   }
 }
 
-function outcomeRecord(context: CommandContext, reply: CommandReply): StreamAppend {
+function outcomeRecord(
+  context: CommandContext,
+  reply: CommandReply,
+  target: AccessTarget | undefined,
+): StreamAppend {
   const streamId = streamIds.command(context.commandId);
   const eventId = eventIdFor(context.commandId, `${streamId}/0`);
   const type = reply.ok ? 'CommandSucceeded' : 'CommandRejected';
@@ -219,6 +252,8 @@ function outcomeRecord(context: CommandContext, reply: CommandReply): StreamAppe
     bodyDigest: context.bodyDigest,
     ...(context.secretsDigest ? { secretsDigest: context.secretsDigest } : {}),
     reply: reply as never,
+    // Where the command was aimed, for the audit log of a refusal (an accepted command's events say it).
+    ...(target && !reply.ok ? { target: { type: target.type, id: target.id } } : {}),
   };
   const metadata = sealMetadata(
     {

@@ -20,6 +20,7 @@ function onGroupStream<Name extends 'CreateGroup' | 'UpdateGroup' | 'DeleteGroup
 ) {
   const bodyOf = (body: unknown) => body as { name: string; description?: string | null };
   return defineCommandHandler<Name, never>(name, {
+    target: ({ body }) => ({ type: 'group', id: groupKey(bodyOf(body).name) }),
     reads: ({ body }) => [streamIds.group(bodyOf(body).name)],
     decide: async ({ body, context, session }) => {
       const { name: groupName } = bodyOf(body);
@@ -50,6 +51,7 @@ async function currentGroup(session: StreamSession, groupName: string) {
 function onMembership<Name extends 'AddUserToGroup' | 'RemoveUserFromGroup'>(name: Name) {
   const bodyOf = (body: unknown) => body as { userId: string; groupName: string };
   return defineCommandHandler<Name, never>(name, {
+    target: ({ body }) => ({ type: 'group', id: groupKey(bodyOf(body).groupName) }),
     reads: ({ body }) => [streamIds.user(bodyOf(body).userId), streamIds.group(bodyOf(body).groupName)],
     decide: async ({ body, session }) => {
       const { userId, groupName } = bodyOf(body);

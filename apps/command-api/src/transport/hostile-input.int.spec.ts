@@ -128,7 +128,7 @@ describe('hostile input over NATS', () => {
       const response = await client.connection.request(
         `${stack.prefix}.audit.history`,
         Buffer.from(JSON.stringify({ kind: 'group', id: name })),
-        { timeout: 20_000 },
+        { timeout: 20_000, headers: actorHeaders(stack.adminId) },
       );
       expect(JSON.parse(Buffer.from(response.data).toString('utf8'))).toMatchObject({
         ok: false,
@@ -202,3 +202,9 @@ describe('hostile input over NATS', () => {
     expect(await send(commandId)).toBe(first);
   });
 });
+
+function actorHeaders(actorId: string) {
+  const headers = natsHeaders();
+  headers.set('actor-id', actorId);
+  return headers;
+}

@@ -7,6 +7,7 @@ import { commandSubjectWildcard, CommandReply, HEADERS, isCommandName } from '@c
 import { describeError, isUuid } from '@certm3/common';
 import { failure } from '../execution/command-executor';
 import { ExecuteCommand } from '../execution/execute-command';
+import { SystemRolesUpgrade } from '../access/system-roles-upgrade';
 import { CommandMetrics } from '../metrics/command-metrics';
 import { parseCommandMessage } from './parse-command-message';
 import { respond } from './respond';
@@ -45,6 +46,7 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     @Inject(COMMAND_TRANSPORT_SETTINGS) private readonly settings: CommandTransportSettings,
     private readonly commandBus: CommandBus,
     private readonly metrics: CommandMetrics,
+    private readonly upgrade: SystemRolesUpgrade,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,7 +55,9 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
         'COMMAND_DIGEST_KEY is not set: a command id replayed with another password is answered as a true replay',
       );
     this.ready = whenServing(this.nats, this.store).then(
-      (connection) => {
+      async (connection) => {
+        // A log written before roles existed gets its system roles before the first command is decided.
+        await this.upgrade.ensure();
         const subject = commandSubjectWildcard(this.settings.subjectPrefix);
         this.subscription = connection.subscribe(subject, {
           queue: `${this.settings.subjectPrefix}-command-api`,

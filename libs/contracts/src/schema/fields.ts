@@ -22,6 +22,8 @@ export interface TextRules {
   readonly noControlCharacters?: boolean;
   /** Rejects leading or trailing white space. */
   readonly trimmed?: boolean;
+  /** A regular expression the whole value must match (JSON Schema `pattern`), with what it means. */
+  readonly pattern?: { readonly source: string; readonly description: string };
 }
 
 export type FieldSpec =

@@ -49,7 +49,10 @@ function valueSchema(spec: FieldSpec): JsonSchema {
         type: 'string',
         ...(spec.minLength !== undefined ? { minLength: spec.minLength } : {}),
         maxLength: spec.maxLength,
-        ...(patterns.length > 0 ? { 'x-rules': patterns } : {}),
+        ...(spec.pattern ? { pattern: spec.pattern.source } : {}),
+        ...(patterns.length > 0 || spec.pattern
+          ? { 'x-rules': [...patterns, ...(spec.pattern ? [spec.pattern.description] : [])] }
+          : {}),
       };
     }
     case 'uuid':

@@ -82,6 +82,9 @@ function rules(spec: FieldSpec, property: string, options: ValidationOptions): P
         ...(spec.noControlCharacters
           ? [Matches(NO_CONTROL_CHARACTERS, message('must not contain control or format characters'))]
           : []),
+        ...(spec.pattern
+          ? [Matches(new RegExp(spec.pattern.source, 'u'), message(spec.pattern.description))]
+          : []),
       ];
     case 'uuid':
       return [IsUUID('all', message('must be a UUID'))];
@@ -90,6 +93,7 @@ function rules(spec: FieldSpec, property: string, options: ValidationOptions): P
         IsString(options),
         MaxLength(spec.maxLength, options),
         IsEmail({}, message('must be an email address')),
+        Matches(NO_CONTROL_CHARACTERS, message('must not contain control or format characters')),
       ];
     case 'enum':
       return [IsIn([...spec.values], message(spec.message ?? `must be one of ${spec.values.join(', ')}`))];

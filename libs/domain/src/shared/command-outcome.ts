@@ -7,7 +7,12 @@
 export type CommandOutcomeEvent =
   | {
       type: 'CommandSucceeded';
-      data: { commandName: string; bodyDigest: string; reply: { ok: true; data: Record<string, unknown> } };
+      data: {
+        commandName: string;
+        bodyDigest: string;
+        reply: { ok: true; data: Record<string, unknown> };
+        target?: CommandTarget;
+      };
     }
   | {
       type: 'CommandRejected';
@@ -15,5 +20,13 @@ export type CommandOutcomeEvent =
         commandName: string;
         bodyDigest: string;
         reply: { ok: false; error: { code: string; message: string; details: readonly unknown[] } };
+        /** What the refused command was about, for the audit log (since 2026-12; optional). */
+        target?: CommandTarget;
       };
     };
+
+/** The resource a command acts on, as the audit log names it. */
+export interface CommandTarget {
+  readonly type: 'user' | 'group' | 'certificate' | 'role' | 'organization' | 'system';
+  readonly id: string;
+}

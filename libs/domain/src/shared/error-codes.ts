@@ -21,8 +21,28 @@ export const ERROR_CODES = {
   USER_ALREADY_INACTIVE: 'The user is already deactivated.',
   USER_ALREADY_ACTIVE: 'The user is already active.',
   USER_ALREADY_EXISTS: 'A user with this id exists.',
+  USER_STATUS_CONFLICT: "The user's status does not allow this; details give the status.",
+  USERNAME_TAKEN: 'Another user has this username (compared after Unicode normalisation and case folding).',
+  LAST_ADMINISTRATOR:
+    'The last active holder of ADMIN cannot be deactivated, suspended, locked or lose ADMIN.',
+  INVALID_CURRENT_PASSWORD: 'Changing one’s own password needs the current one, and it did not match.',
+  // Roles and permissions (seed 001: roles, user_roles)
+  ROLE_ALREADY_EXISTS: 'A role with this id exists.',
+  ROLE_CODE_TAKEN: 'Another role has this role code (compared case-insensitively).',
+  ROLE_ALREADY_ASSIGNED: 'The user already holds this role with this scope.',
+  ROLE_NOT_ASSIGNED: 'The user does not hold this role with this scope.',
+  ROLE_PROTECTED: 'System roles (ADMIN, APPROVER, REQUESTER, AUDITOR) cannot be changed or deleted.',
+  PERMISSION_DENIED:
+    'The acting user lacks the permission (details name it) from a live role, globally or in the target’s organization.',
+  // Organizations (seed 001: organizations, user_organizations)
+  ORGANIZATION_ALREADY_EXISTS: 'An organization with this id exists.',
+  ORG_CODE_TAKEN: 'Another organization has this code (compared case-insensitively).',
+  ALREADY_IN_ORGANIZATION: 'The user is already a member of the organization.',
+  NOT_IN_ORGANIZATION: 'The user is not a member of the organization.',
+  ORGANIZATION_INACTIVE: 'The organization is inactive.',
+  ORGANIZATION_ALREADY_ACTIVE: 'The organization is already active.',
   ALREADY_BOOTSTRAPPED: 'An administrator was already bootstrapped; users are registered by existing users.',
-  FORBIDDEN: 'The acting user does not exist or is deactivated.',
+  FORBIDDEN: 'The acting user does not exist or is not active (inactive, suspended or locked).',
   NOT_FOUND: 'The user, group or certificate the command names does not exist.',
   // Transport and processing
   VALIDATION_FAILED: 'The command body does not satisfy its schema; details name each field.',

@@ -1,16 +1,27 @@
+import { createHash } from 'node:crypto';
+import { emailKey, identifierKey } from './identifiers';
+
 /** The group every user belongs to from registration on (seed 000, Constraints 3 and 4). */
 export const USERS_GROUP_NAME = 'users';
 /** Fixed forever: the `users` group is one entity across every deployment and rebuild. */
 export const USERS_GROUP_ID = '5f2c8d2e-3b1a-5c7e-9a40-6d1e2f3a4b5c';
 
-/** Group names are unique case-insensitively; this is the key a name is compared and stored by. */
+/**
+ * Group names are unique after normalisation and case folding (see identifiers.ts); this is the key a name
+ * is compared and stored by. For ASCII names it is the trimmed lower case, as it always was.
+ */
 export function groupKey(name: string): string {
-  return name.trim().toLowerCase();
+  return identifierKey(name);
 }
 
-/** Email addresses are unique case-insensitively. */
+/** Email addresses are unique after normalisation, case folding and IDNA of the domain (see identifiers.ts). */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return emailKey(email);
+}
+
+/** Stream names carry no personal data: a reserved key appears only as its SHA-256. */
+function digestOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
 }
 
 export const streamIds = {
@@ -19,6 +30,13 @@ export const streamIds = {
   certificate: (certificateId: string) => `certificate-${certificateId}`,
   /** Keyed by a digest of the normalized address, so stream names carry no personal data. */
   emailReservation: (emailDigest: string) => `email-${emailDigest}`,
+  role: (roleId: string) => `role-${roleId}`,
+  organization: (organizationId: string) => `organization-${organizationId}`,
+  usernameReservation: (username: string) => `username-${digestOf(identifierKey(username))}`,
+  roleCodeReservation: (roleCode: string) => `role-code-${digestOf(identifierKey(roleCode))}`,
+  organizationCodeReservation: (orgCode: string) => `org-code-${digestOf(identifierKey(orgCode))}`,
+  /** Every global holder of ADMIN (see access/administrators.ts). */
+  administrators: () => 'system-administrators',
   /** Marks that the first administrator exists; created once, with "no stream" expected. */
   bootstrap: () => 'system-bootstrap',
   /** The recorded outcome of one command id, for idempotent replays. */

@@ -3,7 +3,16 @@ import { refuse } from '../shared/domain-error';
 import { groupKey, normalizeEmail, USERS_GROUP_ID, USERS_GROUP_NAME } from '../shared/ids';
 import { UserEvent } from './user.events';
 
-export type UserStatus = 'active' | 'inactive';
+/** Seed 001's user statuses. Only an active user acts or receives certificates. */
+export type UserStatus = 'active' | 'inactive' | 'locked' | 'suspended';
+
+/** A live role assignment, as the user's stream holds it. */
+export interface RoleAssignment {
+  readonly assignmentId: string;
+  readonly roleId: string;
+  readonly roleCode: string;
+  readonly organizationId: string | null;
+}
 
 export type UserState =
   | { readonly exists: false }
@@ -15,6 +24,9 @@ export type UserState =
       readonly status: UserStatus;
       /** Current memberships by group key; the id tells a re-created group from a deleted one. */
       readonly groups: ReadonlyMap<string, { readonly groupName: string; readonly groupId: string }>;
+      readonly organizations: ReadonlySet<string>;
+      /** Live role assignments by assignment id. */
+      readonly assignments: ReadonlyMap<string, RoleAssignment>;
     };
 
 /** A group as the user aggregate needs to know it; the handler reads it from the group's stream. */
@@ -35,8 +47,21 @@ export type UserCommand =
   | { type: 'ChangeUserEmail'; email: string }
   | { type: 'UpdateUserProfile'; username: string }
   | { type: 'ChangePassword'; passwordHash: string }
-  | { type: 'DeactivateUser'; reason?: string }
+  | { type: 'DeactivateUser'; reason?: string; isLastAdministrator?: boolean }
   | { type: 'ReactivateUser' }
+  | { type: 'SuspendUser'; reason?: string; isLastAdministrator?: boolean }
+  | { type: 'ReinstateUser' }
+  | { type: 'LockUser'; reason?: string; isLastAdministrator?: boolean }
+  | { type: 'UnlockUser' }
+  | { type: 'AddUserToOrganization'; organizationId: string }
+  | { type: 'RemoveUserFromOrganization'; organizationId: string }
+  | {
+      type: 'AssignRole';
+      assignmentId: string;
+      role: { readonly roleId: string; readonly roleCode: string };
+      organizationId: string | null;
+    }
+  | { type: 'RevokeRole'; roleId: string; organizationId: string | null; isLastAdministrator?: boolean }
   | { type: 'DeleteUser' }
   | { type: 'AddUserToGroup'; group: GroupReference }
   | { type: 'RemoveUserFromGroup'; group: GroupReference };
@@ -87,19 +112,70 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
         { type: 'UserPasswordChanged', data: { userId: user.userId, passwordHash: command.passwordHash } },
       ];
     }
-    case 'DeactivateUser': {
+    case 'DeactivateUser':
+      return leaveActive(existing(state), 'UserDeactivated', 'inactive', command);
+    case 'SuspendUser':
+      return leaveActive(existing(state), 'UserSuspended', 'suspended', command);
+    case 'LockUser':
+      return leaveActive(existing(state), 'UserLocked', 'locked', command);
+    case 'ReactivateUser':
+      return backToActive(existing(state), 'UserReactivated', 'inactive');
+    case 'ReinstateUser':
+      return backToActive(existing(state), 'UserReinstated', 'suspended');
+    case 'UnlockUser':
+      return backToActive(existing(state), 'UserUnlocked', 'locked');
+    case 'AddUserToOrganization': {
       const user = existing(state);
-      if (user.status === 'inactive') refuse('USER_ALREADY_INACTIVE');
-      const data =
-        command.reason === undefined
-          ? { userId: user.userId }
-          : { userId: user.userId, reason: command.reason };
-      return [{ type: 'UserDeactivated', data }];
+      if (user.organizations.has(command.organizationId)) refuse('ALREADY_IN_ORGANIZATION');
+      return [
+        {
+          type: 'UserAddedToOrganization',
+          data: { userId: user.userId, organizationId: command.organizationId },
+        },
+      ];
     }
-    case 'ReactivateUser': {
+    case 'RemoveUserFromOrganization': {
       const user = existing(state);
-      if (user.status === 'active') refuse('USER_ALREADY_ACTIVE');
-      return [{ type: 'UserReactivated', data: { userId: user.userId } }];
+      if (!user.organizations.has(command.organizationId)) refuse('NOT_IN_ORGANIZATION');
+      return [
+        {
+          type: 'UserRemovedFromOrganization',
+          data: { userId: user.userId, organizationId: command.organizationId },
+        },
+      ];
+    }
+    case 'AssignRole': {
+      const user = existing(state);
+      if (liveAssignment(user, command.role.roleId, command.organizationId)) refuse('ROLE_ALREADY_ASSIGNED');
+      return [
+        {
+          type: 'RoleAssigned',
+          data: {
+            assignmentId: command.assignmentId,
+            userId: user.userId,
+            roleId: command.role.roleId,
+            roleCode: command.role.roleCode,
+            organizationId: command.organizationId,
+          },
+        },
+      ];
+    }
+    case 'RevokeRole': {
+      const user = existing(state);
+      const assignment = liveAssignment(user, command.roleId, command.organizationId);
+      if (!assignment) refuse('ROLE_NOT_ASSIGNED');
+      if (command.isLastAdministrator) refuse('LAST_ADMINISTRATOR');
+      return [
+        {
+          type: 'RoleRevoked',
+          data: {
+            assignmentId: assignment.assignmentId,
+            userId: user.userId,
+            roleId: assignment.roleId,
+            organizationId: assignment.organizationId,
+          },
+        },
+      ];
     }
     case 'DeleteUser':
       // Seed 000, Constraint 1: users cannot be deleted, only deactivated.
@@ -124,7 +200,16 @@ export function decideUser(command: UserCommand, state: UserState): UserEvent[] 
 export function evolveUser(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserRegistered') {
     const { userId, username, email } = event.data;
-    return { exists: true, userId, username, email, status: 'active', groups: new Map() };
+    return {
+      exists: true,
+      userId,
+      username,
+      email,
+      status: 'active',
+      groups: new Map(),
+      organizations: new Set(),
+      assignments: new Map(),
+    };
   }
   if (!state.exists) return state;
   switch (event.type) {
@@ -136,8 +221,32 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
       return state;
     case 'UserDeactivated':
       return { ...state, status: 'inactive' };
+    case 'UserSuspended':
+      return { ...state, status: 'suspended' };
+    case 'UserLocked':
+      return { ...state, status: 'locked' };
     case 'UserReactivated':
+    case 'UserReinstated':
+    case 'UserUnlocked':
       return { ...state, status: 'active' };
+    case 'UserAddedToOrganization':
+      return { ...state, organizations: new Set(state.organizations).add(event.data.organizationId) };
+    case 'UserRemovedFromOrganization': {
+      const organizations = new Set(state.organizations);
+      organizations.delete(event.data.organizationId);
+      return { ...state, organizations };
+    }
+    case 'RoleAssigned': {
+      const { assignmentId, roleId, roleCode, organizationId } = event.data;
+      const assignments = new Map(state.assignments);
+      assignments.set(assignmentId, { assignmentId, roleId, roleCode, organizationId });
+      return { ...state, assignments };
+    }
+    case 'RoleRevoked': {
+      const assignments = new Map(state.assignments);
+      assignments.delete(event.data.assignmentId);
+      return { ...state, assignments };
+    }
     case 'UserAddedToGroup': {
       const groups = new Map(state.groups);
       groups.set(groupKey(event.data.groupName), {
@@ -154,6 +263,50 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
     default:
       return state;
   }
+}
+
+type ExistingUser = Extract<UserState, { exists: true }>;
+
+/** Deactivating, suspending and locking all take an active user out of action, never the last administrator. */
+function leaveActive(
+  user: ExistingUser,
+  type: 'UserDeactivated' | 'UserSuspended' | 'UserLocked',
+  status: 'inactive' | 'suspended' | 'locked',
+  command: { reason?: string; isLastAdministrator?: boolean },
+): UserEvent[] {
+  if (user.status === status) {
+    if (status === 'inactive') refuse('USER_ALREADY_INACTIVE');
+    refuse('USER_STATUS_CONFLICT', `the user is already ${status}`, [{ status: user.status }]);
+  }
+  if (user.status !== 'active' && status !== 'inactive')
+    refuse('USER_STATUS_CONFLICT', `only an active user can become ${status}`, [{ status: user.status }]);
+  if (command.isLastAdministrator && user.status === 'active') refuse('LAST_ADMINISTRATOR');
+  const data =
+    command.reason === undefined ? { userId: user.userId } : { userId: user.userId, reason: command.reason };
+  return [{ type, data } as UserEvent];
+}
+
+/** Each way out of action has its own way back: reactivate the inactive, reinstate the suspended, unlock the locked. */
+function backToActive(
+  user: ExistingUser,
+  type: 'UserReactivated' | 'UserReinstated' | 'UserUnlocked',
+  from: 'inactive' | 'suspended' | 'locked',
+): UserEvent[] {
+  if (user.status === 'active') refuse('USER_ALREADY_ACTIVE');
+  if (user.status !== from)
+    refuse('USER_STATUS_CONFLICT', `the user is ${user.status}, not ${from}`, [{ status: user.status }]);
+  return [{ type, data: { userId: user.userId } }];
+}
+
+/** The live assignment of `roleId` with this scope, if any. */
+export function liveAssignment(
+  user: ExistingUser,
+  roleId: string,
+  organizationId: string | null,
+): RoleAssignment | undefined {
+  for (const assignment of user.assignments.values())
+    if (assignment.roleId === roleId && assignment.organizationId === organizationId) return assignment;
+  return undefined;
 }
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {

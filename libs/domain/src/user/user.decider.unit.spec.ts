@@ -156,4 +156,110 @@ describe('user', () => {
         .thenRefuses('USERS_GROUP_MEMBERSHIP_REQUIRED');
     });
   });
+
+  describe('statuses: active, inactive, suspended, locked', () => {
+    const suspended: UserEvent[] = [
+      ...registered,
+      { type: 'UserSuspended', data: { userId, reason: 'audit' } },
+    ];
+    const locked: UserEvent[] = [...registered, { type: 'UserLocked', data: { userId } }];
+
+    it('suspends and locks an active user, each way back only from its own status', () => {
+      given(registered)
+        .when({ type: 'SuspendUser', reason: 'audit' })
+        .then([{ type: 'UserSuspended', data: { userId, reason: 'audit' } }]);
+      given(registered)
+        .when({ type: 'LockUser' })
+        .then([{ type: 'UserLocked', data: { userId } }]);
+      given(suspended)
+        .when({ type: 'ReinstateUser' })
+        .then([{ type: 'UserReinstated', data: { userId } }]);
+      given(locked)
+        .when({ type: 'UnlockUser' })
+        .then([{ type: 'UserUnlocked', data: { userId } }]);
+      given(suspended).when({ type: 'UnlockUser' }).thenRefuses('USER_STATUS_CONFLICT');
+      given(locked).when({ type: 'ReactivateUser' }).thenRefuses('USER_STATUS_CONFLICT');
+      given(registered).when({ type: 'ReinstateUser' }).thenRefuses('USER_ALREADY_ACTIVE');
+      given(suspended).when({ type: 'SuspendUser' }).thenRefuses('USER_STATUS_CONFLICT');
+      given(deactivated).when({ type: 'LockUser' }).thenRefuses('USER_STATUS_CONFLICT');
+    });
+
+    it('deactivates a suspended or locked user too', () => {
+      given(suspended)
+        .when({ type: 'DeactivateUser' })
+        .then([{ type: 'UserDeactivated', data: { userId } }]);
+      given(locked)
+        .when({ type: 'DeactivateUser' })
+        .then([{ type: 'UserDeactivated', data: { userId } }]);
+    });
+
+    it('never takes the last active administrator out of action', () => {
+      for (const type of ['DeactivateUser', 'SuspendUser', 'LockUser'] as const)
+        given(registered).when({ type, isLastAdministrator: true }).thenRefuses('LAST_ADMINISTRATOR');
+    });
+
+    it('folds each status', () => {
+      expect(foldEvents(userDecider, suspended)).toMatchObject({ status: 'suspended' });
+      expect(foldEvents(userDecider, locked)).toMatchObject({ status: 'locked' });
+      expect(foldEvents(userDecider, [...locked, { type: 'UserUnlocked', data: { userId } }])).toMatchObject({
+        status: 'active',
+      });
+    });
+  });
+
+  describe('organizations and roles', () => {
+    const organizationId = '55555555-5555-4555-8555-555555555555';
+    const role = { roleId: '66666666-6666-4666-8666-666666666666', roleCode: 'OPERATOR' };
+    const assigned: UserEvent = {
+      type: 'RoleAssigned',
+      data: { assignmentId: 'a1', userId, ...role, organizationId: null },
+    };
+
+    it('joins an organization once and leaves it once', () => {
+      const joined: UserEvent = { type: 'UserAddedToOrganization', data: { userId, organizationId } };
+      given(registered).when({ type: 'AddUserToOrganization', organizationId }).then([joined]);
+      given([...registered, joined])
+        .when({ type: 'AddUserToOrganization', organizationId })
+        .thenRefuses('ALREADY_IN_ORGANIZATION');
+      given(registered)
+        .when({ type: 'RemoveUserFromOrganization', organizationId })
+        .thenRefuses('NOT_IN_ORGANIZATION');
+      given([...registered, joined])
+        .when({ type: 'RemoveUserFromOrganization', organizationId })
+        .then([{ type: 'UserRemovedFromOrganization', data: { userId, organizationId } }]);
+    });
+
+    it('holds a role once per scope; revoking ends that assignment, assigning again is a new one', () => {
+      given(registered)
+        .when({ type: 'AssignRole', assignmentId: 'a1', role, organizationId: null })
+        .then([assigned]);
+      given([...registered, assigned])
+        .when({ type: 'AssignRole', assignmentId: 'a2', role, organizationId: null })
+        .thenRefuses('ROLE_ALREADY_ASSIGNED');
+      given([...registered, assigned])
+        .when({ type: 'AssignRole', assignmentId: 'a2', role, organizationId })
+        .then([{ type: 'RoleAssigned', data: { assignmentId: 'a2', userId, ...role, organizationId } }]);
+      const revoked: UserEvent = {
+        type: 'RoleRevoked',
+        data: { assignmentId: 'a1', userId, roleId: role.roleId, organizationId: null },
+      };
+      given([...registered, assigned])
+        .when({ type: 'RevokeRole', roleId: role.roleId, organizationId: null })
+        .then([revoked]);
+      given([...registered, assigned, revoked])
+        .when({ type: 'RevokeRole', roleId: role.roleId, organizationId: null })
+        .thenRefuses('ROLE_NOT_ASSIGNED');
+      given([...registered, assigned, revoked])
+        .when({ type: 'AssignRole', assignmentId: 'a3', role, organizationId: null })
+        .then([
+          { type: 'RoleAssigned', data: { assignmentId: 'a3', userId, ...role, organizationId: null } },
+        ]);
+    });
+
+    it('never takes ADMIN from the last active administrator', () => {
+      given([...registered, assigned])
+        .when({ type: 'RevokeRole', roleId: role.roleId, organizationId: null, isLastAdministrator: true })
+        .thenRefuses('LAST_ADMINISTRATOR');
+    });
+  });
 });

@@ -22,6 +22,28 @@ export type UserEvent =
   | { type: 'UserDeactivated'; data: { userId: string; reason?: string } }
   | { type: 'UserReactivated'; data: { userId: string } }
   | { type: 'UserAddedToGroup'; data: { userId: string; groupName: string; groupId: string } }
-  | { type: 'UserRemovedFromGroup'; data: { userId: string; groupName: string; groupId: string } };
+  | { type: 'UserRemovedFromGroup'; data: { userId: string; groupName: string; groupId: string } }
+  | { type: 'UserSuspended'; data: { userId: string; reason?: string } }
+  | { type: 'UserReinstated'; data: { userId: string } }
+  | { type: 'UserLocked'; data: { userId: string; reason?: string } }
+  | { type: 'UserUnlocked'; data: { userId: string } }
+  | { type: 'UserAddedToOrganization'; data: { userId: string; organizationId: string } }
+  | { type: 'UserRemovedFromOrganization'; data: { userId: string; organizationId: string } }
+  | {
+      type: 'RoleAssigned';
+      data: {
+        /** One assignment; assigning the same role again after a revocation is a new one (history stays). */
+        assignmentId: string;
+        userId: string;
+        roleId: string;
+        roleCode: string;
+        /** null: granted everywhere; otherwise only on what belongs to that organization. */
+        organizationId: string | null;
+      };
+    }
+  | {
+      type: 'RoleRevoked';
+      data: { assignmentId: string; userId: string; roleId: string; organizationId: string | null };
+    };
 
 export type UserEventType = UserEvent['type'];
