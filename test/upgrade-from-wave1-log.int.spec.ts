@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { verifyLog } from '@certm3/audit';
+import { CommandReply } from '@certm3/contracts';
+import { ADMIN_ROLE, SYSTEM_ACTOR_ID, SYSTEM_ROLES } from '@certm3/domain';
+import { collect, JsonObject, PostgresEventStore, RecordedEvent } from '@certm3/event-store';
+import { startCommandApiInProcess } from '../apps/command-api/src/testing/in-process-command-api';
+import { INSTALL_SYSTEM_ROLES_COMMAND_ID } from '../apps/command-api/src/access/system-roles-upgrade';
+import { CommandClient } from './support/command-client';
+import { createScratchDatabase, ScratchDatabase } from './support/scratch-database';
+
+/**
+ * A log written by the release before roles (commit dd75862, "wave 1"), recorded with its commands by running
+ * that release: an administrator, users, three of whom share the username "ops" as people read it (`ops`,
+ * `OPS`, full-width `ｏｐｓ` — usernames were not unique then), a group, a certificate, a deactivation.
+ */
+interface RecordedLog {
+  commands: {
+    name: string;
+    body: Record<string, unknown>;
+    commandId: string;
+    actorId: string | null;
+    reply: CommandReply;
+  }[];
+  events: {
+    streamId: string;
+    revision: string;
+    id: string;
+    type: string;
+    data: JsonObject;
+    metadata: JsonObject;
+  }[];
+}
+const wave1: RecordedLog = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'wave1-log-dd75862.json'), 'utf8'),
+);
+const idOf = (index: number) => (wave1.commands[index].reply as { data: { id: string } }).data.id;
+
+describe('upgrade in place from a log written before roles (dd75862)', () => {
+  let database: ScratchDatabase;
+  let store: PostgresEventStore;
+  let apps: INestApplication[] = [];
+  let client: CommandClient;
+  const prefix = `certm3-wave1-${randomUUID().slice(0, 8)}`;
+  const adminId = idOf(0);
+  const adaId = idOf(1);
+  const password = 'a long enough password';
+  const start = () =>
+    startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('certm3_wave1');
+    store = await PostgresEventStore.connect({ url: database.url });
+    for (const event of wave1.events) {
+      const revision = BigInt(event.revision);
+      await store.append(
+        event.streamId,
+        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
+        { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
+      );
+    }
+    // Three instances start on the log at once: each finds it without roles.
+    apps = await Promise.all([start(), start(), start()]);
+    client = await CommandClient.connect(prefix);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await Promise.all(apps.map((app) => app.close()));
+    await store?.close();
+    await database?.drop();
+  });
+
+  const added = async (): Promise<RecordedEvent[]> => {
+    const old = new Set(wave1.events.map((event) => event.id));
+    return (await collect(store.readAll())).filter((event) => !old.has(event.id));
+  };
+
+  it('installs the system roles and grants ADMIN to the bootstrapped administrator once, as the system actor', async () => {
+    const upgrade = await added();
+    expect(upgrade.every((event) => event.metadata.commandId === INSTALL_SYSTEM_ROLES_COMMAND_ID)).toBe(true);
+    expect(upgrade.every((event) => event.metadata.actorId === SYSTEM_ACTOR_ID)).toBe(true);
+    expect(
+      upgrade.filter((event) => event.type === 'RoleCreated').map((event) => event.data.roleCode),
+    ).toEqual(SYSTEM_ROLES.map((role) => role.roleCode));
+    const granted = upgrade.filter((event) => event.type === 'RoleAssigned');
+    expect(granted).toEqual([
+      expect.objectContaining({
+        streamId: `user-${adminId}`,
+        data: expect.objectContaining({ userId: adminId, roleId: ADMIN_ROLE.roleId, organizationId: null }),
+      }),
+    ]);
+    expect(upgrade.filter((event) => event.type === 'AdministratorAdded')).toHaveLength(1);
+    expect(upgrade.filter((event) => event.type === 'CommandSucceeded')).toHaveLength(1);
+    expect(await verifyLog(store.readAll())).toMatchObject({ ok: true, firstBrokenLink: null });
+  });
+
+  it('appends nothing more when an instance starts again', async () => {
+    const before = (await added()).length;
+    const again = await start();
+    await again.close();
+    expect((await added()).length).toBe(before);
+  });
+
+  it('lets the administrator act, and refuses every other user of the old log until given a role', async () => {
+    expect(
+      await client.reply('CreateGroup', { name: `after-${randomUUID()}` }, { actorId: adminId }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await client.reply('CreateGroup', { name: `by-ada-${randomUUID()}` }, { actorId: adaId }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'PERMISSION_DENIED' },
+    });
+  });
+
+  it('answers every recorded command id with its first reply', async () => {
+    const before = (await collect(store.readAll())).length;
+    for (const command of wave1.commands) {
+      const reply = await client.reply(command.name, command.body, {
+        commandId: command.commandId,
+        actorId: command.actorId,
+      });
+      // Positions are where the events sit in this store, which the log was copied into.
+      const withoutPosition = (answer: CommandReply) =>
+        answer.ok ? { ...answer, data: { ...answer.data, position: undefined } } : answer;
+      expect({ name: command.name, reply: withoutPosition(reply) }).toEqual({
+        name: command.name,
+        reply: withoutPosition(command.reply),
+      });
+    }
+    expect((await collect(store.readAll())).length).toBe(before);
+  });
+
+  it('keeps the usernames of its users reserved, the first registered holding a name several share', async () => {
+    const upgrade = await added();
+    const reserved = upgrade.filter((event) => event.type === 'UsernameReserved');
+    const ops = idOf(2);
+    expect(reserved.map((event) => event.data.ownerId)).toContain(ops);
+    const register = (username: string) =>
+      client.reply(
+        'RegisterUser',
+        { username, email: `${randomUUID()}@example.com`, password },
+        { actorId: adminId },
+      );
+    for (const lookAlike of ['ops', 'Ops', 'ａｄａ.ｌｏｖｅｌａｃｅ', 'ADMIN'])
+      expect(await register(lookAlike)).toMatchObject({ ok: false, error: { code: 'USERNAME_TAKEN' } });
+    // Ada was renamed before the upgrade: her old name is free.
+    expect(await register('ada')).toMatchObject({ ok: true });
+  });
+});
