@@ -155,6 +155,24 @@ export function planBatch(
   return { model, layout, events, policy, leaveOut, planned, merged };
 }
 
+/**
+ * Set (transaction-local, to `on`) in every transaction that applies a batch, live, replayed or in a spec:
+ * a table's trigger can tell the projector's writes from anyone else's. A trigger that stamps `updated_at`
+ * keeps the value the projector wrote (the event's time, so a rebuild is row for row identical) and stamps
+ * now() on a manual UPDATE. Read it with `current_setting('certm3_projection.writer', true)`.
+ */
+export const PROJECTION_WRITER_SETTING = 'certm3_projection.writer';
+
+/** Marks the transaction as the projector's (see PROJECTION_WRITER_SETTING); the live one also takes the swap lock. */
+async function beginBatch(trx: Kysely<unknown>, model: ReadModel, layout: ReadModelLayout): Promise<void> {
+  const writer = sql`set_config(${PROJECTION_WRITER_SETTING}, 'on', true)`;
+  if (layout.live)
+    await sql`SELECT pg_advisory_xact_lock_shared(${lockKey(model.name, 'swap').toString()}::bigint), ${writer}`.execute(
+      trx,
+    );
+  else await sql`SELECT ${writer}`.execute(trx);
+}
+
 /** Live batches take the swap lock shared: a rebuild's swap (exclusive) waits for them and pauses them. */
 async function lockAgainstSwap(
   trx: Kysely<unknown>,
@@ -193,7 +211,7 @@ export async function applyPlannedBatchInTransaction(
   observer?: BatchObserver,
 ): Promise<BatchResult> {
   const { model, layout } = proposed;
-  await lockAgainstSwap(trx, model, layout);
+  await beginBatch(trx, model, layout);
   const db = bookkeeping(trx, layout);
   // No FOR UPDATE: the writer lock and the swap lock already make this the only writer, and a row lock
   // would give the transaction an id before its first write. The PostgreSQL event store holds back every

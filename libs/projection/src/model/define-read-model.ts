@@ -49,6 +49,11 @@ export interface ReadModelSpec<
   readonly tablesSchema?: string;
   /** The role dashboards read as; `<name>_reader` by default. */
   readonly readerRole?: string;
+  /**
+   * Only the projector's role and the reader may use the database: PUBLIC loses CONNECT and TEMPORARY on
+   * it and CREATE on schema public; the reader gets CONNECT (see restrictDatabase). For databases of secrets.
+   */
+  readonly restrictedDatabase?: boolean;
   /** In statement order for an event several projections handle: parents before children. */
   readonly projections: Projections;
   /** Event types of the catalogue that change none of these tables. */
@@ -90,6 +95,7 @@ export interface ReadModel {
   readonly name: string;
   readonly database: { readonly setting: string; readonly defaultUrl: string };
   readonly readerRole: string;
+  readonly restrictedDatabase: boolean;
   readonly projectionVersion: number;
   readonly projections: readonly ProjectionDefinition[];
   readonly tables: readonly AnyTable[];
@@ -193,6 +199,7 @@ function buildReadModel(spec: ReadModelSpec<readonly ProjectionDefinition[], rea
     name: spec.name,
     database: spec.database,
     readerRole,
+    restrictedDatabase: spec.restrictedDatabase ?? false,
     projectionVersion: spec.projectionVersion,
     projections: spec.projections,
     tables,

@@ -73,6 +73,30 @@ export class RebuildRefusedError extends Error {
 }
 
 /**
+ * A rebuild that changed nothing because the rebuilt copy of an append-only table (an audit log) differs
+ * from the live one in rows the live table holds: the swap would have to delete or rewrite them, which an
+ * append-only table never allows. The live tables and the checkpoint are as they were.
+ */
+export class AppendOnlyRebuildRefusedError extends Error {
+  constructor(
+    readonly model: string,
+    readonly table: string,
+    readonly vanished: number,
+    readonly changed: number,
+    readonly rows: readonly string[],
+  ) {
+    super(
+      `rebuild of read model ${model} refused, nothing changed (the live tables and the checkpoint are as they were): ` +
+        `table ${table} is append-only, and the rebuilt copy would delete ${vanished} and change ${changed} of its rows ` +
+        `(${rows.join('; ')}${vanished + changed > rows.length ? '; …' : ''}). Its rows are only ever added: the projection ` +
+        `that writes them changed, or they were written by hand. Archive the table and empty it deliberately (as its owner, ` +
+        `with its guard triggers disabled), or restore the projection, then rebuild again`,
+    );
+    this.name = 'AppendOnlyRebuildRefusedError';
+  }
+}
+
+/**
  * Rebuilds the live tables from the log while dashboards keep reading them and the live projector keeps
  * projecting into them:
  *
@@ -80,7 +104,8 @@ export class RebuildRefusedError extends Error {
  *    the events an operator skipped (events the unknown-event policy skipped are judged again);
  * 2. in ONE transaction holding the swap lock (live batches take it shared, so the live projector pauses),
  *    catches the scratch copy up to the head, then makes each live table equal to its copy row for row —
- *    deleting rows whose key vanished, updating rows that differ, inserting new ones — with the foreign keys
+ *    deleting rows whose key vanished, updating rows that differ, inserting new ones (an append-only table
+ *    only gains its new rows; one whose rows would change refuses the rebuild) — with the foreign keys
  *    deferred and the model's own triggers disabled (their effects are already in the copy; guards would
  *    refuse the deletes), and moves the checkpoint (forwards only) and the fingerprint; the operators'
  *    skipped-event records stay, the policy's are those of the replay;
@@ -264,6 +289,7 @@ async function replaceRows(
   const count = async (text: string) => (await client.query(text)).rowCount ?? 0;
   const inReplaceSavepoint = <T>(work: () => Promise<T>) => inSavepoint(client, 'replace_rows', work);
 
+  if (table.appendOnly) await refuseRewritingAppendOnly(client, model, table, live, rebuilt);
   const deleted = await count(
     `DELETE FROM ${live} l WHERE NOT EXISTS (SELECT 1 FROM ${rebuilt} s WHERE ${sameKey})`,
   );
@@ -340,6 +366,41 @@ async function replaceRows(
       WHERE NOT EXISTS (SELECT 1 FROM ${live} l WHERE ${sameKey})`,
   );
   return { deleted, updated, inserted, ...(movedAside ? { movedAside } : {}) };
+}
+
+/**
+ * An append-only table only gains rows in a swap: if a live row's key vanished from the copy, or the copy
+ * holds it otherwise, the rebuild is refused before anything is written.
+ */
+async function refuseRewritingAppendOnly(
+  client: ClientBase,
+  model: ReadModel,
+  table: AnyTable,
+  live: string,
+  rebuilt: string,
+): Promise<void> {
+  const sameKey = table.primaryKey.map((column) => `l.${id(column)} = s.${id(column)}`).join(' AND ');
+  const columns = Object.keys(table.columns);
+  const tuple = (alias: string) => `(${columns.map((column) => `${alias}.${id(column)}`).join(', ')})`;
+  const missing = `s.${id(table.primaryKey[0])} IS NULL`;
+  const differing = `FROM ${live} l LEFT JOIN ${rebuilt} s ON ${sameKey}
+      WHERE ${missing} OR ${tuple('l')} IS DISTINCT FROM ${tuple('s')}`;
+  const counted = await client.query<{ vanished: number; changed: number }>(
+    `SELECT count(*) FILTER (WHERE ${missing})::int AS vanished, count(*) FILTER (WHERE NOT (${missing}))::int AS changed ${differing}`,
+  );
+  const { vanished, changed } = counted.rows[0];
+  if (vanished + changed === 0) return;
+  const key = table.primaryKey.map((column) => `${column}=' || l.${id(column)}::text || '`).join(', ');
+  const { rows } = await client.query<{ row: string }>(
+    `SELECT '${key}' AS row ${differing} ORDER BY 1 LIMIT 10`,
+  );
+  throw new AppendOnlyRebuildRefusedError(
+    model.name,
+    table.name,
+    vanished,
+    changed,
+    rows.map((row) => row.row),
+  );
 }
 
 function isUniqueViolation(

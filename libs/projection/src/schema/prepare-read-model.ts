@@ -3,7 +3,7 @@ import { bookkeepingContents } from '../bookkeeping/bookkeeping';
 import { ReadModel, SCHEMA_SYNC_LOCK } from '../model/define-read-model';
 import { withSessionLock } from '../support/session';
 import { runMigrations } from './migrations';
-import { grantReader, SchemaMismatchError, syncSchema } from './sync-schema';
+import { grantReader, restrictDatabase, SchemaMismatchError, syncSchema } from './sync-schema';
 
 /**
  * Brings the model's live schemas to its definition: its migrations first (what sync cannot do), then
@@ -28,12 +28,20 @@ export async function prepareReadModel(
     await grantReader(client, model.readerRole, [
       {
         schema: layout.tables,
-        names: [...model.tableContents.tables, ...model.tableContents.views].map((object) => object.name),
+        names: [
+          ...model.tableContents.tables.map((table) => ({
+            name: table.name,
+            columns: Object.keys(table.columns),
+            hidden: table.hiddenFromReader,
+          })),
+          ...model.tableContents.views.map((view) => view.name),
+        ],
       },
       {
         schema: layout.bookkeeping,
         names: [...bookkeeping.tables, ...bookkeeping.views].map((object) => object.name),
       },
     ]);
+    if (model.restrictedDatabase) await restrictDatabase(client, model.readerRole);
   });
 }

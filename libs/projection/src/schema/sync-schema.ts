@@ -248,34 +248,84 @@ export async function syncSchema(
   return failure ? [failure, ...differences] : differences;
 }
 
-/** The role dashboards read as: SELECT on the model's tables and views and nothing else. */
+/** A table or view the reader may select; a table with `hidden` columns only its other `columns`. */
+export interface ReaderRelation {
+  readonly name: string;
+  readonly columns?: readonly string[];
+  readonly hidden?: readonly string[];
+}
+
+/**
+ * The role dashboards read as: SELECT on the model's tables and views and nothing else. A relation with
+ * hidden columns gets column-level SELECT on its other columns only; where the role holds the table-level
+ * SELECT (a database of an earlier release, or a column newly hidden) that is revoked first, and so is a
+ * column-level grant on a hidden column: the database is upgraded in place. Only what is missing changes.
+ */
 export async function grantReader(
   client: ClientBase,
   role: string,
-  objects: readonly { schema: string; names: readonly string[] }[],
+  objects: readonly { schema: string; names: readonly (string | ReaderRelation)[] }[],
 ): Promise<void> {
+  const reader = escapeIdentifier(role);
   await client.query(`
     DO $$ BEGIN
-      CREATE ROLE ${escapeIdentifier(role)} NOLOGIN;
+      CREATE ROLE ${reader} NOLOGIN;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
     END $$`);
+  const granted = async (check: string, args: unknown[]) =>
+    (await client.query<{ granted: boolean }>(`SELECT ${check} AS granted`, args)).rows[0].granted;
   for (const { schema, names } of objects) {
-    const usage = await client.query('SELECT has_schema_privilege($1, $2, $3) AS granted', [
-      role,
-      schema,
-      'USAGE',
-    ]);
-    if (!usage.rows[0].granted)
-      await client.query(`GRANT USAGE ON SCHEMA ${escapeIdentifier(schema)} TO ${escapeIdentifier(role)}`);
-    for (const name of names) {
-      const relation = `${escapeIdentifier(schema)}.${escapeIdentifier(name)}`;
-      const select = await client.query('SELECT has_table_privilege($1, $2, $3) AS granted', [
-        role,
-        relation,
-        'SELECT',
-      ]);
-      if (!select.rows[0].granted)
-        await client.query(`GRANT SELECT ON ${relation} TO ${escapeIdentifier(role)}`);
+    if (!(await granted('has_schema_privilege($1, $2, $3)', [role, schema, 'USAGE'])))
+      await client.query(`GRANT USAGE ON SCHEMA ${escapeIdentifier(schema)} TO ${reader}`);
+    for (const entry of names) {
+      const relation: ReaderRelation = typeof entry === 'string' ? { name: entry } : entry;
+      const qualified = `${escapeIdentifier(schema)}.${escapeIdentifier(relation.name)}`;
+      const tableLevel = await granted('has_table_privilege($1, $2, $3)', [role, qualified, 'SELECT']);
+      const hidden = relation.hidden ?? [];
+      if (hidden.length === 0) {
+        if (!tableLevel) await client.query(`GRANT SELECT ON ${qualified} TO ${reader}`);
+        continue;
+      }
+      if (tableLevel) await client.query(`REVOKE SELECT ON ${qualified} FROM ${reader}`);
+      const columnGranted = (column: string) =>
+        granted('has_column_privilege($1, $2, $3, $4)', [role, qualified, column, 'SELECT']);
+      for (const column of hidden)
+        if (await columnGranted(column))
+          await client.query(`REVOKE SELECT (${escapeIdentifier(column)}) ON ${qualified} FROM ${reader}`);
+      const missing = [];
+      for (const column of (relation.columns ?? []).filter((name) => !hidden.includes(name)))
+        if (!(await columnGranted(column))) missing.push(escapeIdentifier(column));
+      if (missing.length)
+        await client.query(`GRANT SELECT (${missing.join(', ')}) ON ${qualified} TO ${reader}`);
     }
   }
+}
+
+/**
+ * A database only the projector's role and the reader may use: PUBLIC loses CONNECT and TEMPORARY on it and
+ * CREATE on schema public, the reader gets CONNECT. Only what is missing changes.
+ */
+export async function restrictDatabase(client: ClientBase, role: string): Promise<void> {
+  const { rows } = await client.query<{
+    database: string;
+    connect: boolean;
+    temporary: boolean;
+    create: boolean;
+    reader: boolean;
+  }>(
+    `SELECT current_database() AS database,
+            has_database_privilege('public', current_database(), 'CONNECT') AS connect,
+            has_database_privilege('public', current_database(), 'TEMPORARY') AS temporary,
+            has_schema_privilege('public', 'public', 'CREATE') AS create,
+            has_database_privilege($1, current_database(), 'CONNECT') AS reader`,
+    [role],
+  );
+  const found = rows[0];
+  const database = escapeIdentifier(found.database);
+  if (found.connect || found.temporary)
+    await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+  if (found.create) await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+  // Asked before PUBLIC lost CONNECT: the reader may have had it only through PUBLIC.
+  if (!found.reader || found.connect)
+    await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${escapeIdentifier(role)}`);
 }

@@ -35,6 +35,17 @@ export interface TableSpec<Columns extends Record<string, AnyColumn>> {
   /** CHECK constraints by name, as SQL over the table's columns. */
   readonly checks?: Readonly<Record<string, string>>;
   readonly triggers?: Readonly<Record<string, TriggerSpec>>;
+  /**
+   * Columns the model's reader role may not select (a password hash, a secret): the reader gets SELECT on
+   * the other columns only (column-level grants), and a `SELECT *` as the reader is refused.
+   */
+  readonly hiddenFromReader?: readonly ColumnName<Columns>[];
+  /**
+   * Rows are only ever inserted (an audit log): a rebuild inserts the rows the log adds and refuses, changing
+   * nothing, when the rebuilt table would delete or change a row the live one holds (RebuildRefusedError).
+   * The guard triggers that refuse UPDATE, DELETE and TRUNCATE are the table's own `triggers`.
+   */
+  readonly appendOnly?: boolean;
 }
 
 export interface ForeignKeyDefinition {
@@ -65,6 +76,10 @@ export interface TableDefinition<
   readonly checks: readonly { readonly name: string; readonly expression: string }[];
   readonly indexes: readonly IndexDefinition[];
   readonly triggers: readonly TriggerDefinition[];
+  /** Columns the reader role may not select (see TableSpec.hiddenFromReader). */
+  readonly hiddenFromReader: readonly string[];
+  /** See TableSpec.appendOnly. */
+  readonly appendOnly: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -182,5 +197,19 @@ export function tableDefinition<const Name extends string, const Columns extends
   }));
   for (const constraint of [...uniques, ...foreignKeys, ...checks])
     checkIdentifier('constraint', constraint.name);
-  return { name, columns: spec.columns, primaryKey, uniques, foreignKeys, checks, indexes, triggers };
+  const hiddenFromReader = (spec.hiddenFromReader ?? []).map((column) => known(column, 'hiddenFromReader'));
+  if (hiddenFromReader.some((column) => primaryKey.includes(column)))
+    throw new Error(`table ${name}: a primary key column cannot be hidden from the reader`);
+  return {
+    name,
+    columns: spec.columns,
+    primaryKey,
+    uniques,
+    foreignKeys,
+    checks,
+    indexes,
+    triggers,
+    hiddenFromReader,
+    appendOnly: spec.appendOnly ?? false,
+  };
 }

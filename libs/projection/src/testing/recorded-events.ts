@@ -7,6 +7,8 @@ export interface GivenEvent {
   readonly data: object;
   readonly metadata?: JsonObject;
   readonly streamId?: string;
+  /** The event's id in the store (random when not given): a spec of a table keyed by it names it. */
+  readonly id?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export class EventSequence {
   record(given: GivenEvent, defaults: { metadata?: JsonObject } = {}): RecordedEvent {
     this.position++;
     return {
-      id: randomUUID(),
+      id: given.id ?? randomUUID(),
       type: given.type,
       data: given.data as JsonObject,
       metadata: { ...defaults.metadata, ...given.metadata },
