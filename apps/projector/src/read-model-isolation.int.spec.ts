@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { EVENT_TYPES, EventType } from '@certm3/domain';
 import { defineTable, ProjectionError, ReadModelRunner, text, timestamp } from '@certm3/projection';
-import { defineProjection, defineReadModel } from './read-models/certm3/kit';
+import { defineProjection, defineReadModel } from './read-models/kit';
 import { caughtUp, ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
 /** A second model of the test's own, in the same database as certm3: group names, refusing "poison-" ones. */
@@ -31,26 +32,7 @@ const groupNamesModel = defineReadModel({
       },
     }),
   ],
-  ignores: [
-    'UserRegistered',
-    'UserEmailChanged',
-    'UserProfileUpdated',
-    'UserPasswordChanged',
-    'UserDeactivated',
-    'UserReactivated',
-    'UserAddedToGroup',
-    'UserRemovedFromGroup',
-    'GroupUpdated',
-    'GroupDeleted',
-    'CertificateRegistered',
-    'CertificateRevoked',
-    'CertificateExpired',
-    'EmailReserved',
-    'EmailReleased',
-    'AdministratorBootstrapped',
-    'CommandSucceeded',
-    'CommandRejected',
-  ],
+  ignores: EVENT_TYPES.filter((type) => type !== 'GroupCreated') as Exclude<EventType, 'GroupCreated'>[],
   projectionVersion: 1,
 });
 

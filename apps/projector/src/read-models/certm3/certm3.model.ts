@@ -1,5 +1,6 @@
 import { upcastEventData } from '@certm3/domain';
-import { defineReadModel } from './kit';
+import { RESERVATION_EVENT_TYPES } from '../event-groups';
+import { defineReadModel } from '../kit';
 import { CERTM3_MIGRATIONS } from './migrations';
 import { certificatesProjection } from './projections/certificates.projection';
 import { groupsProjection } from './projections/groups.projection';
@@ -15,15 +16,31 @@ export const certm3Model = defineReadModel({
   readerRole: 'certm3_reader',
   // Parents before children: an event several projections handle runs their statements in this order.
   projections: [usersProjection, groupsProjection, certificatesProjection],
-  // Reservations, the bootstrap marker and command outcomes change none of these tables.
+  // Reservations, the bootstrap marker, command outcomes, and roles and organizations (clm_core's) change
+  // none of these tables.
   ignores: [
+    ...RESERVATION_EVENT_TYPES,
     'AdministratorBootstrapped',
-    'EmailReserved',
-    'EmailReleased',
+    'AdministratorAdded',
+    'AdministratorRemoved',
+    'RoleCreated',
+    'RoleUpdated',
+    'RoleDeleted',
+    'RoleAssigned',
+    'RoleRevoked',
+    'OrganizationCreated',
+    'OrganizationUpdated',
+    'OrganizationDeactivated',
+    'OrganizationReactivated',
+    'OrganizationDeleted',
+    'UserAddedToOrganization',
+    'UserRemovedFromOrganization',
     'CommandSucceeded',
     'CommandRejected',
   ],
-  projectionVersion: 1,
+  // 2: UserSuspended, UserReinstated, UserLocked and UserUnlocked change is_active; a database the previous
+  // release wrote may hold them skipped by the unknown-event policy, so it is rebuilt once.
+  projectionVersion: 2,
   migrations: CERTM3_MIGRATIONS,
   upcast: upcastEventData,
 });

@@ -135,9 +135,32 @@ describe('certm3 read model schema', () => {
       await client.query('ROLLBACK');
       client.release();
     }
+    const hidden = await pool.connect();
+    try {
+      await hidden.query('BEGIN');
+      await hidden.query('SET LOCAL ROLE certm3_reader');
+      await hidden.query(
+        'SELECT id, username, email, is_active, created_at, updated_at, updated_by FROM users',
+      );
+      await expect(hidden.query('SELECT password_hash FROM users')).rejects.toThrow(/permission denied/);
+    } finally {
+      await hidden.query('ROLLBACK');
+      hidden.release();
+    }
     const privileges = await query<{ privilege_type: string }>(
       `SELECT DISTINCT privilege_type FROM information_schema.role_table_grants WHERE grantee = 'certm3_reader' AND table_schema IN ('public', 'certm3')`,
     );
     expect(privileges.map((row) => row.privilege_type)).toEqual(['SELECT']);
+  });
+
+  it('takes the table-level SELECT on users back from a reader of an earlier release (upgraded in place)', async () => {
+    await query('GRANT SELECT ON users TO certm3_reader');
+    await prepare();
+    const [row] = await query<{ table: boolean; hash: boolean; email: boolean }>(
+      `SELECT has_table_privilege('certm3_reader', 'public.users', 'SELECT') AS table,
+              has_column_privilege('certm3_reader', 'public.users', 'password_hash', 'SELECT') AS hash,
+              has_column_privilege('certm3_reader', 'public.users', 'email', 'SELECT') AS email`,
+    );
+    expect(row).toEqual({ table: false, hash: false, email: true });
   });
 });

@@ -1,5 +1,5 @@
-import { defineProjection } from '../kit';
-import { stampOf } from '../event-stamp';
+import { defineProjection } from '../../kit';
+import { stampOf } from '../../event-stamp';
 import { certificates } from '../tables/certificates.table';
 
 /** Certificates: registered active, then revoked or expired; never deleted. */

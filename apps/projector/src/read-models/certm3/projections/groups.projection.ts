@@ -1,5 +1,5 @@
-import { defineProjection } from '../kit';
-import { stampOf } from '../event-stamp';
+import { defineProjection } from '../../kit';
+import { stampOf } from '../../event-stamp';
 import { groups } from '../tables/groups.table';
 import { userGroups } from '../tables/user-groups.table';
 

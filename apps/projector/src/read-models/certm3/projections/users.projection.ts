@@ -1,7 +1,7 @@
 import { Updateable } from 'kysely';
 import { DatabaseOf, ProjectedEvent, RowWriter } from '@certm3/projection';
-import { defineProjection } from '../kit';
-import { stampOf } from '../event-stamp';
+import { defineProjection } from '../../kit';
+import { stampOf } from '../../event-stamp';
 import { users } from '../tables/users.table';
 
 type UsersDatabase = DatabaseOf<[typeof users]>;
@@ -25,7 +25,11 @@ function updateUser(
   ];
 }
 
-/** Users as seed 000 has them: registered, changed, deactivated and reactivated; never deleted. */
+/**
+ * Users as seed 000 has them: registered, changed, deactivated and reactivated; never deleted. `is_active`
+ * is true exactly when the user's status is active: suspended and locked users are not, reinstated and
+ * unlocked ones are again.
+ */
 export const usersProjection = defineProjection({
   name: 'users',
   tables: [users],
@@ -51,5 +55,9 @@ export const usersProjection = defineProjection({
     UserPasswordChanged: (event, rows) => updateUser(event, rows, { password_hash: event.data.passwordHash }),
     UserDeactivated: (event, rows) => updateUser(event, rows, { is_active: false }),
     UserReactivated: (event, rows) => updateUser(event, rows, { is_active: true }),
+    UserSuspended: (event, rows) => updateUser(event, rows, { is_active: false }),
+    UserReinstated: (event, rows) => updateUser(event, rows, { is_active: true }),
+    UserLocked: (event, rows) => updateUser(event, rows, { is_active: false }),
+    UserUnlocked: (event, rows) => updateUser(event, rows, { is_active: true }),
   },
 });

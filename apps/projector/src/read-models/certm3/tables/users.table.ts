@@ -18,4 +18,6 @@ export const users = defineTable('users', {
     users_email_idx: { columns: ['email'], unique: true },
   },
   triggers: neverDeleted('users'),
+  // Dashboards (certm3_reader) read every column but the hash.
+  hiddenFromReader: ['password_hash'],
 });
