@@ -1,0 +1,312 @@
+import { Client, Pool, PoolClient } from 'pg';
+import { prepareReadModel, PROJECTION_WRITER_SETTING } from '@certm3/projection';
+import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { clmCoreModel } from './clm-core.model';
+import {
+  DOCUMENTED_FUNCTIONS,
+  DOCUMENTED_INDEXES,
+  DOCUMENTED_TABLES,
+  DOCUMENTED_TRIGGERS,
+  DOCUMENTED_VIEWS,
+  GET_USER_WITH_ROLES,
+  TABLE_SIZES,
+} from './documented-schema.fixture';
+
+// clm_core_db as schema sync builds it, against seed 001 as the fixture encodes it.
+describe('clm_core read model schema', () => {
+  let database: ScratchDatabase;
+  let pool: Pool;
+
+  const prepare = async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await prepareReadModel(client, clmCoreModel);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createScratchDatabase('clm_core_schema');
+    pool = new Pool({ connectionString: database.url, max: 4 });
+    // Twice at once, as two projectors starting together would, then once more on what they made.
+    await Promise.all([prepare(), prepare()]);
+    await prepare();
+  });
+  afterAll(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  const query = async <Row>(text: string, params: unknown[] = []) =>
+    (await pool.query(text, params)).rows as Row[];
+  /** `work` in a transaction rolled back afterwards: each test's rows are its own. */
+  const rolledBack = async (work: (client: PoolClient) => Promise<void>) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  };
+
+  const admin = '11111111-1111-4111-8111-111111111111';
+  const ada = '22222222-2222-4222-8222-222222222222';
+  const auditor = '33333333-3333-4333-8333-333333333333';
+  const approver = '44444444-4444-4444-8444-444444444444';
+  const org = '55555555-5555-4555-8555-555555555555';
+  const insertUser = (client: PoolClient, id: string, username: string, status = 'active') =>
+    client.query(
+      `INSERT INTO users (id, username, email, password_hash, status, created_at, updated_at, created_by, updated_by)
+       VALUES ($1, $2::text, $2::text || '.mail@example.com', 'scrypt$secret', $3, '2026-11-29T03:00:00Z', '2026-11-29T03:00:00Z', $1, $1)`,
+      [id, username, status],
+    );
+  const insertRole = (client: PoolClient, id: string, code: string, deleted = false) =>
+    client.query(
+      `INSERT INTO roles (id, role_code, name, permissions, is_system, deleted_at, created_at, updated_at)
+       VALUES ($1, $2::text, initcap($2::text), '{"audit": ["read"]}', true, $3, now(), now())`,
+      [id, code, deleted ? new Date() : null],
+    );
+  const assign = (client: PoolClient, id: string, user: string, role: string, revoked = false) =>
+    client.query(
+      `INSERT INTO user_roles (id, user_id, role_id, assigned_at, revoked_at, created_at, updated_at)
+       VALUES ($1, $2, $3, now(), $4, now(), now())`,
+      [id, user, role, revoked ? new Date() : null],
+    );
+
+  it('has exactly the documented tables, columns, types and nullability, in schema public', async () => {
+    const columns = await query<{ table_name: string; column_name: string; type: string; nullable: string }>(
+      `SELECT table_name, column_name,
+              CASE WHEN character_maximum_length IS NOT NULL THEN data_type || '(' || character_maximum_length || ')' ELSE data_type END AS type,
+              CASE is_nullable WHEN 'YES' THEN 'null' ELSE 'not null' END AS nullable
+         FROM information_schema.columns c
+         JOIN information_schema.tables t USING (table_schema, table_name)
+        WHERE table_schema = 'public' AND t.table_type = 'BASE TABLE'`,
+    );
+    expect([...new Set(columns.map((c) => c.table_name))].sort()).toEqual(
+      Object.keys(DOCUMENTED_TABLES).sort(),
+    );
+    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES)) {
+      const actual = Object.fromEntries(
+        columns.filter((c) => c.table_name === table).map((c) => [c.column_name, [c.type, c.nullable]]),
+      );
+      expect({ table, columns: actual }).toEqual({ table, columns: spec.columns });
+    }
+  });
+
+  it("lists exactly the six tables in the seed's table-size query, run as written", async () => {
+    const rows = await query<{ tablename: string; pg_size_pretty: string }>(TABLE_SIZES);
+    expect(rows.map((row) => row.tablename).sort()).toEqual(Object.keys(DOCUMENTED_TABLES).sort());
+    for (const row of rows) expect(row.pg_size_pretty).toMatch(/^\d+ (bytes|kB)$/);
+  });
+
+  it('has the documented primary keys, foreign keys and checks', async () => {
+    const keys = await query<{
+      table_name: string;
+      constraint_type: string;
+      column_name: string;
+      foreign: string | null;
+    }>(
+      `SELECT tc.table_name, tc.constraint_type, kcu.column_name,
+              CASE WHEN tc.constraint_type = 'FOREIGN KEY' THEN ccu.table_name || '.' || ccu.column_name END AS foreign
+         FROM information_schema.table_constraints tc
+         JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+         LEFT JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
+        WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
+    );
+    const checks = await query<{ table: string; name: string; definition: string }>(
+      `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS definition
+         FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
+    );
+    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES)) {
+      const primary = keys
+        .filter((k) => k.table_name === table && k.constraint_type === 'PRIMARY KEY')
+        .map((k) => k.column_name);
+      expect({ table, primary }).toEqual({ table, primary: spec.primaryKey });
+      const foreign = Object.fromEntries(
+        keys
+          .filter((k) => k.table_name === table && k.constraint_type === 'FOREIGN KEY')
+          .map((k) => [k.column_name, k.foreign]),
+      );
+      expect({ table, foreign }).toEqual({ table, foreign: spec.foreignKeys });
+      const found = checks.filter((check) => check.table === table);
+      expect({ table, checks: found.map((check) => check.name).sort() }).toEqual({
+        table,
+        checks: Object.keys(spec.checks).sort(),
+      });
+      for (const [name, values] of Object.entries(spec.checks as Record<string, readonly string[]>)) {
+        const definition = found.find((check) => check.name === name)!.definition;
+        for (const value of values) expect(definition).toContain(`'${value}'`);
+      }
+    }
+  });
+
+  it('has the documented indexes, and every foreign key is indexed', async () => {
+    const indexes = await query<{ indexname: string; tablename: string; indexdef: string }>(
+      `SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%'`,
+    );
+    expect(indexes.map((index) => index.indexname).sort()).toEqual(Object.keys(DOCUMENTED_INDEXES).sort());
+    for (const [name, spec] of Object.entries(DOCUMENTED_INDEXES)) {
+      const index = indexes.find((candidate) => candidate.indexname === name)!;
+      expect({ name, table: index.tablename, definition: index.indexdef }).toEqual({
+        name,
+        table: spec.table,
+        definition: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${name} ON public.${spec.table} ${spec.definition}`,
+      });
+    }
+    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES))
+      for (const column of Object.keys(spec.foreignKeys))
+        expect({
+          table,
+          column,
+          indexed: indexes.some((i) => i.tablename === table && i.indexdef.includes(`(${column}`)),
+        }).toEqual({
+          table,
+          column,
+          indexed: true,
+        });
+  });
+
+  it('has the documented triggers, function and view', async () => {
+    const triggers = await query<{ name: string; table: string; definition: string }>(
+      `SELECT t.tgname AS name, c.relname AS table, pg_get_triggerdef(t.oid) AS definition
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal`,
+    );
+    expect(triggers.map((trigger) => trigger.name).sort()).toEqual(Object.keys(DOCUMENTED_TRIGGERS).sort());
+    for (const trigger of triggers)
+      expect(trigger).toEqual({
+        name: trigger.name,
+        table: DOCUMENTED_TRIGGERS[trigger.name].table,
+        definition: `CREATE TRIGGER ${trigger.name} ${DOCUMENTED_TRIGGERS[trigger.name].definition}`,
+      });
+    const functions = await query<{ proname: string }>(
+      `SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY proname`,
+    );
+    expect(functions.map((row) => row.proname)).toEqual([...DOCUMENTED_FUNCTIONS]);
+    const views = await query<{ viewname: string }>(
+      `SELECT viewname FROM pg_views WHERE schemaname = 'public'`,
+    );
+    expect(views.map((view) => view.viewname)).toEqual([...DOCUMENTED_VIEWS]);
+  });
+
+  it('stamps updated_at with now() on a manual UPDATE, and keeps the time the projector writes', () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'ada');
+      const updatedAt = async () =>
+        (await client.query<{ at: Date }>('SELECT updated_at AS at FROM users WHERE id = $1', [ada])).rows[0]
+          .at;
+      await client.query(`UPDATE users SET email = 'manual@example.com' WHERE id = $1`, [ada]);
+      const now = (await client.query<{ now: Date }>('SELECT now()')).rows[0].now;
+      expect(await updatedAt()).toEqual(now);
+      // A write that sets updated_at to another value keeps it.
+      await client.query(`UPDATE users SET updated_at = '2026-11-29T04:00:00Z' WHERE id = $1`, [ada]);
+      expect(await updatedAt()).toEqual(new Date('2026-11-29T04:00:00Z'));
+      // The projector's transactions keep what they write, also the same value again (one command's events).
+      await client.query(`SELECT set_config($1, 'on', true)`, [PROJECTION_WRITER_SETTING]);
+      await client.query(
+        `UPDATE users SET status = 'locked', updated_at = '2026-11-29T04:00:00Z' WHERE id = $1`,
+        [ada],
+      );
+      expect(await updatedAt()).toEqual(new Date('2026-11-29T04:00:00Z'));
+    }));
+
+  it('keeps audit_log append-only for every role, its owner included', async () => {
+    const insert = `INSERT INTO audit_log (id, event_type, action, outcome, stream_id, stream_revision, event_timestamp, created_at, updated_at)
+      VALUES ('66666666-6666-4666-8666-666666666666', 'UserRegistered', 'RegisterUser', 'accepted', 'user-x', 0, now(), now(), now())`;
+    for (const statement of [
+      `UPDATE audit_log SET action = 'forged'`,
+      `UPDATE audit_log SET updated_at = now()`,
+      'DELETE FROM audit_log',
+      'TRUNCATE audit_log',
+    ])
+      await rolledBack(async (client) => {
+        await client.query(insert);
+        // The test connects as the owner (and a superuser): the triggers still refuse.
+        await expect(client.query(statement)).rejects.toThrow(/public\.audit_log is append-only/);
+      });
+  });
+
+  it('lets clm_core_reader select everything but the password hash and the MFA secret', () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'ada');
+      await client.query('SET LOCAL ROLE clm_core_reader');
+      const { rows } = await client.query(
+        `SELECT id, username, email, status, status_reason, status_changed_at, deleted_at, created_at, updated_at, created_by, updated_by FROM users`,
+      );
+      expect(rows).toHaveLength(1);
+      for (const table of [
+        'roles',
+        'user_roles',
+        'organizations',
+        'user_organizations',
+        'audit_log',
+        'active_users_with_roles',
+      ])
+        await client.query(`SELECT * FROM ${table}`);
+      await client.query(`SELECT * FROM clm_core.applied_position`);
+      for (const column of ['password_hash', 'mfa_secret']) {
+        await client.query('SAVEPOINT denied');
+        await expect(client.query(`SELECT ${column} FROM users`)).rejects.toThrow(/permission denied/);
+        await client.query('ROLLBACK TO SAVEPOINT denied');
+      }
+      await expect(client.query(`UPDATE roles SET name = 'x'`)).rejects.toThrow(/permission denied/);
+    }));
+
+  it('takes the table-level SELECT back from a reader that has it (a database upgraded in place)', async () => {
+    await query('GRANT SELECT ON users TO clm_core_reader');
+    await prepare();
+    const [row] = await query<{ table: boolean; hash: boolean; username: boolean }>(
+      `SELECT has_table_privilege('clm_core_reader', 'public.users', 'SELECT') AS table,
+              has_column_privilege('clm_core_reader', 'public.users', 'password_hash', 'SELECT') AS hash,
+              has_column_privilege('clm_core_reader', 'public.users', 'username', 'SELECT') AS username`,
+    );
+    expect(row).toEqual({ table: false, hash: false, username: true });
+  });
+
+  it('answers the seed\'s "Get user with roles" query, as written, with the user\'s live role codes', () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'user@example.com');
+      await insertUser(client, admin, 'admin');
+      await insertRole(client, auditor, 'AUDITOR');
+      await insertRole(client, approver, 'APPROVER');
+      await assign(client, '77777777-7777-4777-8777-777777777771', ada, auditor);
+      await assign(client, '77777777-7777-4777-8777-777777777772', ada, approver, true);
+      await assign(client, '77777777-7777-4777-8777-777777777773', admin, approver);
+      const { rows } = await client.query(GET_USER_WITH_ROLES);
+      expect(rows).toEqual([
+        expect.objectContaining({ id: ada, username: 'user@example.com', roles: ['AUDITOR'] }),
+      ]);
+    }));
+
+  it('shows active users with their live roles in active_users_with_roles', () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'ada');
+      await insertUser(client, admin, 'admin');
+      await insertUser(client, '88888888-8888-4888-8888-888888888888', 'locked', 'locked');
+      await insertRole(client, auditor, 'AUDITOR');
+      await insertRole(client, approver, 'APPROVER');
+      await insertRole(client, org, 'GONE', true);
+      await assign(client, '77777777-7777-4777-8777-777777777771', ada, auditor);
+      await assign(client, '77777777-7777-4777-8777-777777777772', ada, approver);
+      await assign(client, '77777777-7777-4777-8777-777777777773', ada, org);
+      await assign(client, '77777777-7777-4777-8777-777777777774', admin, approver, true);
+      const { rows } = await client.query(
+        'SELECT id, username, role_names, role_codes FROM active_users_with_roles ORDER BY username',
+      );
+      expect(rows).toEqual([
+        {
+          id: ada,
+          username: 'ada',
+          role_names: ['Approver', 'Auditor'],
+          role_codes: ['APPROVER', 'AUDITOR'],
+        },
+        { id: admin, username: 'admin', role_names: [], role_codes: [] },
+      ]);
+      const columns = await client.query(`SELECT * FROM active_users_with_roles LIMIT 0`);
+      expect(columns.fields.map((field) => field.name)).not.toContain('password_hash');
+    }));
+});
