@@ -5,6 +5,8 @@ import { dropDatabase, scratchDatabaseUrl } from '@certm3/test-support/scratch-d
 // The apps choose their event store from EVENT_STORE_URL alone; here, EventStoreDB (through the emulator).
 describe('apps on the EventStoreDB event store', () => {
   const readDatabase = scratchDatabaseUrl('certm3_esdb_read');
+  const clmCore = scratchDatabaseUrl('clm_core_esdb_read');
+  const clmSecure = scratchDatabaseUrl('clm_secure_esdb_read');
   let emulator: EsdbEmulator;
   let app: AppProcess | undefined;
 
@@ -18,13 +20,18 @@ describe('apps on the EventStoreDB event store', () => {
   });
   afterAll(async () => {
     await emulator.stop();
-    await dropDatabase(readDatabase.name);
+    await Promise.all([readDatabase, clmCore, clmSecure].map((database) => dropDatabase(database.name)));
   });
 
   it.each<AppName>(['command-api', 'projector'])(
     '%s starts and reports EventStoreDB up, then down when it stops',
     async (name) => {
-      app = AppProcess.start(name, { EVENT_STORE_URL: emulator.url, CERTM3_DATABASE_URL: readDatabase.url });
+      app = AppProcess.start(name, {
+        EVENT_STORE_URL: emulator.url,
+        CERTM3_DATABASE_URL: readDatabase.url,
+        CLM_CORE_DATABASE_URL: clmCore.url,
+        CLM_SECURE_DATABASE_URL: clmSecure.url,
+      });
       const port = await app.started();
       expect(await healthWhen(port, ({ status }) => status === 200)).toMatchObject({
         status: 200,

@@ -1,4 +1,5 @@
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { READ_MODELS } from './read-models';
 import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
 /**
@@ -19,11 +20,7 @@ describe('projector killed with SIGKILL at random moments', () => {
   });
 
   const startProjector = () =>
-    AppProcess.start('projector', {
-      EVENT_STORE_URL: stack.eventDatabase.url,
-      CERTM3_DATABASE_URL: stack.readDatabase.url,
-      PROJECTOR_BATCH_SIZE: '7',
-    });
+    AppProcess.start('projector', stack.projectorEnv({ PROJECTOR_BATCH_SIZE: '7' }));
 
   it('loses nothing and repeats nothing', async () => {
     projector = startProjector();
@@ -45,19 +42,31 @@ describe('projector killed with SIGKILL at random moments', () => {
     const port = await projector.started();
     await waitUntil(async () => {
       const { body } = await getJson(port, '/health');
-      return (
-        (body as { checks?: Record<string, { lagEvents?: number }> }).checks?.['readModel:certm3']
-          ?.lagEvents === 0
-      );
+      const checks = (body as { checks?: Record<string, { lagEvents?: number }> }).checks;
+      return READ_MODELS.every((model) => checks?.[`readModel:${model.name}`]?.lagEvents === 0);
     }, 60_000);
 
-    const report = await stack.verify();
+    // Every model: certm3, clm_core (its audit_log too) and clm_secure (no tables, its checkpoint moves).
+    const reports = await stack.verifyAll();
     process.stdout.write(
-      `[projector crash test] ${kills.length} SIGKILLs after ${kills.join(', ')} ms; tables: ${report.tables.map((t) => `${t.table}=${t.rows}`).join(', ')}; differences: ${report.differences.length}\n`,
+      `[projector crash test] ${kills.length} SIGKILLs after ${kills.join(', ')} ms; ${Object.entries(reports)
+        .map(
+          ([model, report]) =>
+            `${model}: ${report.tables.map((t) => `${t.table}=${t.rows}`).join(', ') || 'no tables'}, differences: ${report.differences.length}`,
+        )
+        .join('; ')}\n`,
     );
-    expect(report.differences).toEqual([]);
-    expect(report.tables.find((t) => t.table === 'users')?.rows).toBe(31);
-    expect(report.tables.find((t) => t.table === 'certificates')?.rows).toBe(30);
+    expect(Object.keys(reports)).toEqual(READ_MODELS.map((model) => model.name));
+    for (const [model, report] of Object.entries(reports)) {
+      expect({ model, differences: report.differences }).toEqual({ model, differences: [] });
+      expect({ model, checkpoint: report.checkpoint }).toEqual({ model, checkpoint: expect.any(String) });
+    }
+    const rowsOf = (model: string, table: string) =>
+      reports[model].tables.find((t) => t.table === table)?.rows;
+    expect(rowsOf('certm3', 'users')).toBe(31);
+    expect(rowsOf('certm3', 'certificates')).toBe(30);
+    expect(rowsOf('clm_core', 'users')).toBe(31);
+    expect(rowsOf('clm_core', 'audit_log')).toBeGreaterThan(30 * 4);
   });
 
   it('hands the writer lock to a standby when the active projector dies', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppProcess, getJson } from '@certm3/test-support/app-process';
+import { READ_MODELS } from './read-models';
 import { ProjectorTestStack, waitUntil } from './testing/projector-test-stack';
 
 type Health = {
@@ -17,10 +18,7 @@ describe('projector process: health, metrics and operator commands', () => {
 
   beforeAll(async () => {
     stack = await ProjectorTestStack.start();
-    projector = AppProcess.start('projector', {
-      EVENT_STORE_URL: stack.eventDatabase.url,
-      CERTM3_DATABASE_URL: stack.readDatabase.url,
-    });
+    projector = AppProcess.start('projector', stack.projectorEnv());
     port = await projector.started();
   });
   afterAll(async () => {
@@ -32,7 +30,10 @@ describe('projector process: health, metrics and operator commands', () => {
 
   it('reports lag in the health check and as Prometheus metrics', async () => {
     await stack.workload(3);
-    await waitUntil(async () => (await health()).body.checks['readModel:certm3']?.lagEvents === 0);
+    await waitUntil(async () => {
+      const { checks } = (await health()).body;
+      return READ_MODELS.every((model) => checks[`readModel:${model.name}`]?.lagEvents === 0);
+    });
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -42,6 +43,10 @@ describe('projector process: health, metrics and operator commands', () => {
     expect(text).toMatch(/^certm3_projector_events_applied_total\{model="certm3"\} [1-9]\d*$/m);
     expect(text).toMatch(/^certm3_projector_batch_fallbacks_total\{model="certm3"\} \d+$/m);
     expect(text).toMatch(/^certm3_projector_active\{model="certm3"\} 1$/m);
+    for (const model of ['clm_core', 'clm_secure']) {
+      expect(text).toMatch(new RegExp(`^certm3_projector_lag_events\\{model="${model}"\\} 0$`, 'm'));
+      expect(text).toMatch(new RegExp(`^certm3_projector_active\\{model="${model}"\\} 1$`, 'm'));
+    }
   });
 
   it('shows a halted projection as down, naming the event, until the operator skips it', async () => {
@@ -68,6 +73,16 @@ describe('projector process: health, metrics and operator commands', () => {
       body: JSON.stringify({ position: status.halted.position }),
     });
     expect(skip.status).toBe(202);
+    // clm_core's users halt on it too (clm_secure ignores it): each model is skipped on its own.
+    await waitUntil(async () => (await health()).body.checks['readModel:clm_core'].status === 'down');
+    const core = (await getJson(port, '/projector/clm_core')).body as { halted: { position: string } };
+    expect(core.halted.position).toBe(status.halted.position);
+    const coreSkip = await fetch(`http://127.0.0.1:${port}/projector/clm_core/skip`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ position: core.halted.position }),
+    });
+    expect(coreSkip.status).toBe(202);
     await waitUntil(async () => (await health()).status === 200);
     expect((await fetch(`http://127.0.0.1:${port}/projector/certm3/retry`, { method: 'POST' })).status).toBe(
       404,
@@ -75,17 +90,13 @@ describe('projector process: health, metrics and operator commands', () => {
   });
 
   it('rebuilds and verifies from the command line while the projector runs', async () => {
-    const run = (verb: string) =>
+    const run = (verb: string, target = 'certm3') =>
       promisify(execFile)(
         process.execPath,
-        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb, 'certm3'],
+        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb, target],
         {
           cwd: join(__dirname, '../../..'),
-          env: {
-            PATH: process.env.PATH ?? '',
-            EVENT_STORE_URL: stack.eventDatabase.url,
-            CERTM3_DATABASE_URL: stack.readDatabase.url,
-          },
+          env: { PATH: process.env.PATH ?? '', ...stack.projectorEnv() },
         },
       );
     const rebuilt = JSON.parse((await run('rebuild')).stdout).certm3;
@@ -111,5 +122,35 @@ describe('projector process: health, metrics and operator commands', () => {
     ]);
     await run('rebuild');
     expect(JSON.parse((await run('verify')).stdout).certm3.differences).toEqual([]);
+  });
+
+  it('rebuilds and verifies all three models with "all"', async () => {
+    const run = (verb: string) =>
+      promisify(execFile)(
+        process.execPath,
+        ['-r', '@swc-node/register', join(__dirname, 'operations/operator-cli.ts'), verb, 'all'],
+        {
+          cwd: join(__dirname, '../../..'),
+          env: { PATH: process.env.PATH ?? '', ...stack.projectorEnv() },
+        },
+      );
+    const rebuilt = JSON.parse((await run('rebuild')).stdout);
+    expect(Object.keys(rebuilt)).toEqual(['certm3', 'clm_core', 'clm_secure']);
+    const reports = JSON.parse((await run('verify')).stdout) as Record<
+      string,
+      { differences: unknown[]; tables: { table: string; rows: number }[] }
+    >;
+    expect(Object.keys(reports)).toEqual(['certm3', 'clm_core', 'clm_secure']);
+    for (const report of Object.values(reports)) expect(report.differences).toEqual([]);
+    expect(reports.clm_core.tables.map((table) => table.table)).toEqual([
+      'users',
+      'roles',
+      'organizations',
+      'user_roles',
+      'user_organizations',
+      'audit_log',
+    ]);
+    expect(reports.clm_core.tables.find((table) => table.table === 'audit_log')!.rows).toBeGreaterThan(0);
+    expect(reports.clm_secure.tables).toEqual([]);
   });
 });

@@ -176,7 +176,7 @@ describe('projector: the certM3 tables from the event log', () => {
         [
           {
             id: eventIdFor(commandId, 0),
-            type: 'UserSuspended',
+            type: 'UserArchived',
             data: {},
             metadata: { commandId, actorId: stack.adminId, occurredAt: new Date().toISOString() },
           },
@@ -189,7 +189,7 @@ describe('projector: the certM3 tables from the event log', () => {
     halting.start();
     await waitUntil(() => halting.status().halted !== null);
     expect(halting.status().halted).toMatchObject({
-      type: 'UserSuspended',
+      type: 'UserArchived',
       position: serializePosition(first.position),
     });
     expect(halting.status().halted!.error).toContain('unknown event type');
@@ -200,10 +200,10 @@ describe('projector: the certM3 tables from the event log', () => {
     await caughtUp(skipping, stack.store);
     expect(skipping.status().halted).toBeNull();
     const recorded = await stack.pool.query(
-      `SELECT event_type, reason FROM certm3.projector_skipped_events WHERE event_type = 'UserSuspended'`,
+      `SELECT event_type, reason FROM certm3.projector_skipped_events WHERE event_type = 'UserArchived'`,
     );
     expect(recorded.rows).toEqual([
-      { event_type: 'UserSuspended', reason: 'unknown event type (policy: skip)' },
+      { event_type: 'UserArchived', reason: 'unknown event type (policy: skip)' },
     ]);
   });
 

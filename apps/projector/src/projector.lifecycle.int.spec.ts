@@ -1,14 +1,23 @@
 import { AppProcess, getJson, healthWhen } from '@certm3/test-support/app-process';
 import { freePort, TcpProxy } from '@certm3/test-support/network';
 import { dropDatabase, dropDatabaseInUse, scratchDatabaseUrl } from '@certm3/test-support/scratch-database';
+import { READ_MODELS } from './read-models';
 import { waitUntil } from './testing/projector-test-stack';
 
 const isStarting = (body: unknown) =>
-  (body as { checks?: Record<string, { role?: string }> }).checks?.['readModel:certm3']?.role === 'starting';
+  READ_MODELS.some(
+    (model) =>
+      (body as { checks?: Record<string, { role?: string }> }).checks?.[`readModel:${model.name}`]?.role !==
+      'active',
+  );
 
 describe('projector process', () => {
   const eventStore = scratchDatabaseUrl('certm3_proj_events');
   const readDatabase = scratchDatabaseUrl('certm3_proj_read');
+  // The other models' databases, created by the projector as it starts, dropped after.
+  const clmCore = scratchDatabaseUrl('clm_core_proj_read');
+  const clmSecure = scratchDatabaseUrl('clm_secure_proj_read');
+  const otherModels = { CLM_CORE_DATABASE_URL: clmCore.url, CLM_SECURE_DATABASE_URL: clmSecure.url };
   let app: AppProcess | undefined;
 
   afterEach(async () => {
@@ -16,13 +25,16 @@ describe('projector process', () => {
     app = undefined;
   });
   afterAll(async () => {
-    await Promise.all([dropDatabase(eventStore.name), dropDatabase(readDatabase.name)]);
+    await Promise.all(
+      [eventStore, readDatabase, clmCore, clmSecure].map((database) => dropDatabase(database.name)),
+    );
   });
 
   it('creates its databases, reports healthy, reports a lost database as down, and stops on SIGTERM', async () => {
     app = AppProcess.start('projector', {
       EVENT_STORE_URL: eventStore.url,
       CERTM3_DATABASE_URL: readDatabase.url,
+      ...otherModels,
     });
     const port = await app.started();
 
@@ -35,14 +47,19 @@ describe('projector process', () => {
         status: 'up',
         checks: {
           eventStore: { status: 'up', adapter: 'postgres' },
-          'readModel:certm3': {
-            status: 'up',
-            role: 'active',
-            checkpoint: null,
-            appliedPosition: null,
-            lagEvents: 0,
-            lagMilliseconds: 0,
-          },
+          ...Object.fromEntries(
+            READ_MODELS.map((model) => [
+              `readModel:${model.name}`,
+              {
+                status: 'up',
+                role: 'active',
+                checkpoint: null,
+                appliedPosition: null,
+                lagEvents: 0,
+                lagMilliseconds: 0,
+              },
+            ]),
+          ),
         },
       },
     });
@@ -68,6 +85,7 @@ describe('projector process', () => {
       app = AppProcess.start('projector', {
         EVENT_STORE_URL: eventStore.url,
         CERTM3_DATABASE_URL: throughProxy.toString(),
+        ...otherModels,
       });
       const port = await app.started();
       const model = async () => {

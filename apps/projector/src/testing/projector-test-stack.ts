@@ -11,6 +11,7 @@ import { CommandClient } from '@certm3/test-support/command-client';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
 import {
   prepareReadModel,
+  ReadModel,
   ReadModelRunner,
   ReadModelRunnerOptions,
   RebuildReport,
@@ -18,16 +19,20 @@ import {
   verifyReadModel,
   VerifyReport,
 } from '@certm3/projection';
-import { certm3Model } from '../read-models';
+import { certm3Model, READ_MODELS } from '../read-models';
 import { Certm3Database } from '../read-models/certm3/tables';
 
-/** The whole system for projector tests: a command API on NATS, its event store, and a read database. */
+/**
+ * The whole system for projector tests: a command API on NATS, its event store, and a read database for
+ * each read model (`readDatabase` is certm3's; `databaseOf(model)` any model's).
+ */
 export class ProjectorTestStack {
   readonly runners: ReadModelRunner[] = [];
 
   private constructor(
     readonly eventDatabase: ScratchDatabase,
     readonly readDatabase: ScratchDatabase,
+    readonly modelDatabases: ReadonlyMap<string, ScratchDatabase>,
     readonly store: PostgresEventStore,
     readonly app: INestApplication,
     readonly client: CommandClient,
@@ -39,6 +44,10 @@ export class ProjectorTestStack {
   static async start(): Promise<ProjectorTestStack> {
     const eventDatabase = await createScratchDatabase('certm3_proj_events');
     const readDatabase = await createScratchDatabase('certm3_proj_read');
+    const modelDatabases = new Map<string, ScratchDatabase>([[certm3Model.name, readDatabase]]);
+    for (const model of READ_MODELS)
+      if (!modelDatabases.has(model.name))
+        modelDatabases.set(model.name, await createScratchDatabase(`${model.name}_proj_read`));
     const subjectPrefix = `certm3-proj-${randomUUID().slice(0, 8)}`;
     const app = await startCommandApiInProcess({
       EVENT_STORE_URL: eventDatabase.url,
@@ -48,7 +57,8 @@ export class ProjectorTestStack {
     const store = await PostgresEventStore.connect({ url: eventDatabase.url, poolSize: 5 });
     const pool = new Pool({ connectionString: readDatabase.url, max: 4 });
     const db = new Kysely<Certm3Database>({ dialect: new PostgresDialect({ pool }) });
-    await withClient(readDatabase.url, (client) => prepareReadModel(client, certm3Model));
+    for (const model of READ_MODELS)
+      await withClient(modelDatabases.get(model.name)!.url, (client) => prepareReadModel(client, model));
     const bootstrap = await client.reply(
       'BootstrapAdministrator',
       { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
@@ -56,14 +66,41 @@ export class ProjectorTestStack {
     );
     const adminId = ok(bootstrap).id;
     client.defaultActorId = adminId;
-    return new ProjectorTestStack(eventDatabase, readDatabase, store, app, client, pool, db, adminId);
+    return new ProjectorTestStack(
+      eventDatabase,
+      readDatabase,
+      modelDatabases,
+      store,
+      app,
+      client,
+      pool,
+      db,
+      adminId,
+    );
   }
 
+  databaseOf(model: ReadModel): ScratchDatabase {
+    const database = this.modelDatabases.get(model.name);
+    if (!database) throw new Error(`no read database for model ${model.name}`);
+    return database;
+  }
+
+  /** The projector process's environment: this stack's event store and every model's database. */
+  projectorEnv(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      EVENT_STORE_URL: this.eventDatabase.url,
+      ...Object.fromEntries(READ_MODELS.map((model) => [model.database.setting, this.databaseOf(model).url])),
+      ...overrides,
+    };
+  }
+
+  /** A runner of certm3, or of `options.model` on that model's database. */
   runner(options: Partial<ReadModelRunnerOptions> = {}): ReadModelRunner {
+    const model = options.model ?? certm3Model;
     const runner = new ReadModelRunner({
-      model: certm3Model,
+      model,
       store: this.store,
-      databaseUrl: this.readDatabase.url,
+      databaseUrl: this.databaseOf(model).url,
       standbyPollMs: 100,
       haltedRetryMs: 60_000,
       ...options,
@@ -76,11 +113,15 @@ export class ProjectorTestStack {
     return ok(await this.client.reply(name, body));
   }
 
-  /** A mixed workload touching every table and every event type the projection handles. */
+  /**
+   * A mixed workload touching every certm3 table and every event type its projections handle, with a
+   * refused command now and then (clm_core's audit_log records refusals).
+   */
   async workload(size: number): Promise<void> {
     for (let round = 0; round < size; round++) {
       const user = await this.command('RegisterUser', {
-        username: `user-${round}`,
+        // Unique across calls: a stack may run the workload more than once (usernames are reserved).
+        username: `user-${round}-${randomUUID().slice(0, 6)}`,
         email: `user-${round}-${randomUUID().slice(0, 6)}@example.com`,
         password: 'a long enough password',
       });
@@ -102,6 +143,11 @@ export class ProjectorTestStack {
       if (round % 5 === 0) await this.command('RemoveUserFromGroup', { userId: user.id, groupName: group });
       if (round % 6 === 0) await this.command('DeleteGroup', { name: group });
       if (round % 7 === 0) await this.command('DeactivateUser', { userId: user.id });
+      // A refused command: clm_core's audit_log has a row for it.
+      if (round % 8 === 0) {
+        const refused = await this.client.reply('DeleteUser', { userId: user.id });
+        if (refused.ok) throw new Error('DeleteUser was accepted');
+      }
     }
   }
 
@@ -132,17 +178,27 @@ export class ProjectorTestStack {
     return ghost;
   }
 
-  /** `npm run projector -- verify certm3`, in-process. */
-  verify(): Promise<VerifyReport> {
-    return withClient(this.readDatabase.url, (client) =>
-      verifyReadModel({ client, model: certm3Model, store: this.store }),
+  /** `npm run projector -- verify certm3` (or another model), in-process. */
+  verify(model: ReadModel = certm3Model): Promise<VerifyReport> {
+    return withClient(this.databaseOf(model).url, (client) =>
+      verifyReadModel({ client, model, store: this.store }),
     );
   }
 
-  /** `npm run projector -- rebuild certm3`, in-process. */
-  rebuild(options: Pick<Parameters<typeof rebuildReadModel>[0], 'onStage'> = {}): Promise<RebuildReport> {
-    return withClient(this.readDatabase.url, (client) =>
-      rebuildReadModel({ client, model: certm3Model, store: this.store, ...options }),
+  /** `npm run projector -- verify all`, in-process: each model's report, by name. */
+  async verifyAll(): Promise<Record<string, VerifyReport>> {
+    const reports: Record<string, VerifyReport> = {};
+    for (const model of READ_MODELS) reports[model.name] = await this.verify(model);
+    return reports;
+  }
+
+  /** `npm run projector -- rebuild certm3` (or another model), in-process. */
+  rebuild(
+    options: Pick<Parameters<typeof rebuildReadModel>[0], 'onStage'> = {},
+    model: ReadModel = certm3Model,
+  ): Promise<RebuildReport> {
+    return withClient(this.databaseOf(model).url, (client) =>
+      rebuildReadModel({ client, model, store: this.store, ...options }),
     );
   }
 
@@ -165,7 +221,7 @@ export class ProjectorTestStack {
     await this.db.destroy();
     // kysely ends the pool only if it ever ran a query on it; most tests query the pool directly.
     if (!this.pool.ended) await this.pool.end();
-    await Promise.all([this.eventDatabase.drop(), this.readDatabase.drop()]);
+    await Promise.all([this.eventDatabase.drop(), ...[...this.modelDatabases.values()].map((d) => d.drop())]);
   }
 }
 
