@@ -7,7 +7,8 @@ import type { EventStoreAppend } from './stages/event-store-append';
 import type { LiveLag } from './stages/live-lag';
 import type { NatsBaselines } from './stages/nats-baselines';
 import type { PostgresBaselines } from './stages/postgres-baselines';
-import type { ProjectionCatchUp } from './stages/projection';
+import type { AllModelsCatchUp, ProjectionCatchUp } from './stages/projection';
+import type { AccessCheckCost } from './stages/access-check';
 import type { MachineInfo } from './support/machine';
 
 /** Every figure of a run, in the order the JSON lists them; a stage that did not run leaves its key out. */
@@ -17,7 +18,9 @@ export interface BenchResults {
   eventStoreAppend?: EventStoreAppend;
   commandPath?: CommandPath;
   commandPathCeiling?: CommandPathCeiling;
+  accessCheck?: AccessCheckCost;
   projectionCatchUp?: ProjectionCatchUp;
+  allModelsCatchUp?: AllModelsCatchUp;
   replay?: AuditReplay;
   liveLag?: LiveLag;
   totalSeconds?: number;
@@ -85,6 +88,11 @@ export function printTable(results: BenchResults): void {
       `cores ${Math.round(r.commandPath.c64.machineBusy * 100)}% busy`,
     ],
     [
+      'permission check per command (remembered actor)',
+      `${r.accessCheck.microsecondsPerCheck} µs CPU`,
+      `${r.accessCheck.shareOfApiCpuPerCommand} of the API's CPU per command (limit 0.10)`,
+    ],
+    [
       'ceiling: NATS + append alone, 64 in flight',
       `${r.commandPathCeiling.c64.perSecond}/s`,
       `${r.commandPathCeiling.c64.ratioToEventStoreAppend} of append; command path at ${r.commandPathCeiling.c64.commandPathShare} of it`,
@@ -98,6 +106,11 @@ export function printTable(results: BenchResults): void {
       'projection catch-up (200k events)',
       `${r.projectionCatchUp.eventsPerSecond} events/s (cores ${Math.round(r.projectionCatchUp.machineBusy * 100)}% busy)`,
       `${r.projectionCatchUp.ratioToBatchedInsert} of 500-row INSERT (target 0.15)`,
+    ],
+    [
+      `catch-up into ${r.allModelsCatchUp.models.length} read databases at once`,
+      `${r.allModelsCatchUp.eventsPerSecond} events/s (cores ${Math.round(r.allModelsCatchUp.machineBusy * 100)}% busy)`,
+      `${r.allModelsCatchUp.ratioToSingleModel} of certm3 alone (target 0.6)`,
     ],
     [
       'live lag at 500 commands/s',

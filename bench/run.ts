@@ -16,7 +16,8 @@ import { eventStoreAppend } from './stages/event-store-append';
 import { liveLag } from './stages/live-lag';
 import { NatsBaselines, natsBaselines } from './stages/nats-baselines';
 import { postgresBaselines } from './stages/postgres-baselines';
-import { projectionCatchUp } from './stages/projection';
+import { allModelsCatchUp, projectionCatchUp } from './stages/projection';
+import { accessCheckCost } from './stages/access-check';
 import { stopApps } from './support/apps';
 import { log } from './support/log';
 import { machineInfo } from './support/machine';
@@ -52,6 +53,7 @@ async function main() {
       log('command path over NATS');
       const commands = await commandPath(append);
       results.commandPath = commands;
+      results.accessCheck = await accessCheckCost(commands.c64.cpuMsPerCommand.commandApi);
       if (nats) results.commandPathCeiling = commandPathCeiling(nats, append, commands);
     }
   }
@@ -59,6 +61,7 @@ async function main() {
     log('projection catch-up and replay');
     const store = await seededEventStore();
     results.projectionCatchUp = await projectionCatchUp(store, postgres.batchedInsert500.rowsPerSecond);
+    results.allModelsCatchUp = await allModelsCatchUp(store, results.projectionCatchUp);
     results.replay = await auditReplay(store);
     await store.close();
   }

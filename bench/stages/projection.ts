@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@certm3/event-store';
 import { prepareReadModel, replayInto } from '@certm3/projection';
-import { certm3Model } from '../../apps/projector/src/read-models';
+import { certm3Model, READ_MODELS } from '../../apps/projector/src/read-models';
 import { cpuBetween, ratio, readCpu, round } from '../measure';
 import { log } from '../support/log';
 import { cores } from '../support/machine';
@@ -44,3 +44,49 @@ export async function projectionCatchUp(store: PostgresEventStore, batchedInsert
 }
 
 export type ProjectionCatchUp = Awaited<ReturnType<typeof projectionCatchUp>>;
+
+/**
+ * The same log into every read model at once, each in its own database, as the projector runs them (a
+ * runner per model, side by side): how long until all are caught up, next to the certm3-only catch-up of
+ * the same run.
+ */
+export async function allModelsCatchUp(store: PostgresEventStore, singleModel: ProjectionCatchUp) {
+  const targets = await Promise.all(
+    READ_MODELS.map(async (model) => {
+      const read = await scratchDatabase(`bench_proj_${model.name}`);
+      const client = new Client({ connectionString: read.url });
+      await client.connect();
+      await prepareReadModel(client, model);
+      await client.end();
+      const pool = new Pool({ connectionString: read.url, max: 2 });
+      return { model, pool, db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) };
+    }),
+  );
+  log(`catching up ${READ_MODELS.map((model) => model.name).join(', ')} together`);
+  const cpuGroups = {
+    projector: (pid: number) => pid === process.pid,
+    postgres: (_pid: number, name: string) => name === 'postgres',
+    other: () => true,
+  };
+  const cpuBefore = readCpu(cpuGroups);
+  const started = performance.now();
+  const applied = await Promise.all(
+    targets.map(({ model, db }) => replayInto(store, db, model, model.liveLayout, { batchSize: 1_000 })),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const events = Math.max(...applied);
+  const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), events / 1_000, cores());
+  await Promise.all(targets.map(({ db }) => db.destroy()));
+  const eventsPerSecond = round(events / seconds, 0);
+  return {
+    models: READ_MODELS.map((model) => model.name),
+    events,
+    seconds: round(seconds),
+    eventsPerSecond,
+    machineBusy: cpu.machineBusy,
+    cpuMsPer1000Events: cpu.msPerOperation,
+    ratioToSingleModel: ratio(eventsPerSecond, singleModel.eventsPerSecond),
+  };
+}
+
+export type AllModelsCatchUp = Awaited<ReturnType<typeof allModelsCatchUp>>;
