@@ -5,7 +5,7 @@ export function describeCommand(name: CommandName): string {
   const contract = COMMANDS[name];
   const permission =
     typeof contract.permission === 'string'
-      ? `permission: ${contract.permission}`
+      ? `permission: ${contract.permission}${contract.selfService ? ` (not needed when ${contract.selfService})` : ''}`
       : `no actor: ${contract.permission.unauthenticated}`;
   return [
     `${name}: ${contract.summary}`,

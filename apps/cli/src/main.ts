@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
   });
   const [first] = positionals;
   if (first === 'commands') {
-    for (const name of COMMAND_NAMES) process.stdout.write(`${name.padEnd(24)} ${COMMANDS[name].summary}\n`);
+    const width = Math.max(...COMMAND_NAMES.map((name) => name.length)) + 1;
+    for (const name of COMMAND_NAMES)
+      process.stdout.write(`${name.padEnd(width)} ${COMMANDS[name].summary}\n`);
     return 0;
   }
   if (values.help && first && isCommandName(first)) {
