@@ -11,7 +11,12 @@ import { round } from '../measure';
 
 export async function accessCheckCost(apiCpuMsPerCommand: number) {
   const assignments = [
-    { assignmentId: 'a', roleId: systemRoleByCode('AUDITOR')!.roleId, roleCode: 'AUDITOR', organizationId: 'org' },
+    {
+      assignmentId: 'a',
+      roleId: systemRoleByCode('AUDITOR')!.roleId,
+      roleCode: 'AUDITOR',
+      organizationId: 'org',
+    },
     { assignmentId: 'b', roleId: ADMIN_ROLE.roleId, roleCode: 'ADMIN', organizationId: null },
   ];
   const roles = new Map(
@@ -19,7 +24,10 @@ export async function accessCheckCost(apiCpuMsPerCommand: number) {
       const role = systemRoleByCode(assignment.roleCode)!;
       return [
         assignment.roleId,
-        { revision: 3n, grants: { roleId: assignment.roleId, permissions: role.permissions, deleted: false } },
+        {
+          revision: 3n,
+          grants: { roleId: assignment.roleId, permissions: role.permissions, deleted: false },
+        },
       ] as const;
     }),
   );

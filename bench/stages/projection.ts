@@ -1,6 +1,7 @@
 /**
  * Projection catch-up: the certm3 read model rebuilt in this process from a seeded log, compared to the
- * 500-row INSERT baseline. Every import of the projector's internals is here and nowhere else in bench/.
+ * 500-row INSERT baseline, and every read model at once. The projector's internals are imported here (and
+ * READ_MODELS, for the settings' names, by live-lag).
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';

@@ -148,6 +148,41 @@ export class ProjectorTestStack {
         const refused = await this.client.reply('DeleteUser', { userId: user.id });
         if (refused.ok) throw new Error('DeleteUser was accepted');
       }
+      // Roles and organizations (clm_core's roles, user_roles, organizations, user_organizations).
+      if (round % 3 === 1) {
+        const code = `R${round}_${randomUUID().slice(0, 6).toUpperCase()}`;
+        const organization = await this.command('CreateOrganization', {
+          orgCode: code,
+          name: `org ${round}`,
+        });
+        await this.command('AddUserToOrganization', { userId: user.id, organizationId: organization.id });
+        const role = await this.command('CreateRole', {
+          roleCode: code,
+          name: `role ${round}`,
+          permissions: { certificates: ['read'], users: ['read'] },
+        });
+        await this.command('AssignRole', {
+          userId: user.id,
+          roleId: role.id,
+          organizationId: organization.id,
+        });
+        await this.command('AssignRole', { userId: user.id, roleId: role.id });
+        if (round % 2 === 1) await this.command('RevokeRole', { userId: user.id, roleId: role.id });
+        if (round % 4 === 1) await this.command('UpdateRole', { roleId: role.id, name: `renamed ${round}` });
+        if (round % 5 === 1)
+          await this.command('RemoveUserFromOrganization', {
+            userId: user.id,
+            organizationId: organization.id,
+          });
+        if (round % 7 === 1)
+          await this.command('DeactivateOrganization', { organizationId: organization.id });
+        if (round % 11 === 1) await this.command('DeleteRole', { roleId: role.id });
+      }
+      if (round % 9 === 2) {
+        await this.command('SuspendUser', { userId: user.id, reason: 'review' });
+        await this.command('ReinstateUser', { userId: user.id });
+        await this.command('LockUser', { userId: user.id });
+      }
     }
   }
 
