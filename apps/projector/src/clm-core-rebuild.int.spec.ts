@@ -44,7 +44,8 @@ describe('rebuild and verify of clm_core and clm_secure', () => {
       SELECT u.id FROM users u
        WHERE u.updated_at <> (SELECT max(a.event_timestamp) FROM audit_log a
                                WHERE a.resource_type = 'user' AND a.resource_id = u.id::text
-                                 AND a.event_type IN ('UserRegistered', 'UserEmailChanged', 'UserDeactivated'))`);
+                                 AND a.event_type IN ('UserRegistered', 'UserEmailChanged', 'UserDeactivated', 'UserProfileUpdated',
+                                                      'UserSuspended', 'UserReinstated', 'UserLocked', 'UserUnlocked'))`);
     expect(stale).toEqual([]);
     const refused = await core(
       `SELECT action, error_code, resource_type FROM audit_log WHERE outcome = 'refused' ORDER BY event_timestamp`,
