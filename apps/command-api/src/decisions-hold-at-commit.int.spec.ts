@@ -241,4 +241,64 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
     expect(accepted).toBeGreaterThan(0);
     expect(accepted).toBeLessThan(200);
   });
+
+  it('concurrent CreateRole and CreateOrganization with one code: exactly one of each', async () => {
+    const code = `ONE_${randomUUID().slice(0, 8).toUpperCase()}`;
+    const [roles, organizations] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          client.reply('CreateRole', {
+            roleCode: code,
+            name: `r${index}`,
+            permissions: {},
+          }),
+        ),
+      ),
+      Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          client.reply('CreateOrganization', { orgCode: code, name: `o${index}` }),
+        ),
+      ),
+    ]);
+    expect(roles.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(new Set(roles.filter((reply) => !reply.ok).map((reply) => !reply.ok && reply.error.code))).toEqual(
+      new Set(['ROLE_CODE_TAKEN']),
+    );
+    expect(organizations.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(
+      new Set(organizations.filter((reply) => !reply.ok).map((reply) => !reply.ok && reply.error.code)),
+    ).toEqual(new Set(['ORG_CODE_TAKEN']));
+  });
+
+  it('AssignRole ‖ DeleteRole and AddUserToOrganization ‖ DeactivateOrganization: nothing lands after the change', async () => {
+    const late: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const userId = await registerUser();
+      const code = `RACE_${round}_${randomUUID().slice(0, 6).toUpperCase()}`;
+      const roleId = ok(
+        await client.reply('CreateRole', { roleCode: code, name: 'race', permissions: {} }),
+      ).id;
+      const organizationId = ok(await client.reply('CreateOrganization', { orgCode: code, name: 'race' })).id;
+      await Promise.all([
+        client.reply('AssignRole', { userId, roleId }),
+        client.reply('DeleteRole', { roleId }),
+        client.reply('AddUserToOrganization', { userId, organizationId }),
+        client.reply('DeactivateOrganization', { organizationId }),
+      ]);
+      const events = await log();
+      const deleted = indexOf(events, (e) => e.type === 'RoleDeleted' && e.data.roleId === roleId);
+      const assigned = indexOf(events, (e) => e.type === 'RoleAssigned' && e.data.roleId === roleId);
+      if (assigned > deleted) late.push(`RoleAssigned after RoleDeleted (${code})`);
+      const deactivated = indexOf(
+        events,
+        (e) => e.type === 'OrganizationDeactivated' && e.data.organizationId === organizationId,
+      );
+      const joined = indexOf(
+        events,
+        (e) => e.type === 'UserAddedToOrganization' && e.data.organizationId === organizationId,
+      );
+      if (joined > deactivated) late.push(`UserAddedToOrganization after OrganizationDeactivated (${code})`);
+    }
+    expect(late).toEqual([]);
+  });
 });
