@@ -23,3 +23,6 @@ export * from './access/authorize';
 export * from './organization/organization.events';
 export * from './organization/organization.decider';
 export * from './reservation/reservation';
+export * from './pki/policy-rules';
+export * from './pki/policy';
+export * from './pki/certificate-authority';

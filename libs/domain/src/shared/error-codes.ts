@@ -44,6 +44,16 @@ export const ERROR_CODES = {
   ALREADY_BOOTSTRAPPED: 'An administrator was already bootstrapped; users are registered by existing users.',
   FORBIDDEN: 'The acting user does not exist or is not active (inactive, suspended or locked).',
   NOT_FOUND: 'The user, group or certificate the command names does not exist.',
+  // The certificate authority (issue #14; deciders in libs/domain/src/pki)
+  POLICY_ALREADY_EXISTS: 'A policy with this id exists.',
+  POLICY_NOT_EDITABLE: 'A policy is edited only while draft or inactive.',
+  POLICY_NOT_ACTIVE: 'The policy is not active.',
+  POLICY_ARCHIVED: 'The policy is archived; archiving is final.',
+  POLICY_VIOLATION:
+    'The request breaks a rule of its policy; details name each rule, its limit and what was asked.',
+  AUTHORITY_ALREADY_EXISTS: 'A certificate authority with this id exists.',
+  AUTHORITY_DISABLED:
+    'The certificate authority is disabled (or its certificate expired) and issues nothing.',
   // Transport and processing
   VALIDATION_FAILED: 'The command body does not satisfy its schema; details name each field.',
   MALFORMED_MESSAGE: 'The message is not a usable command (not JSON, too large, missing or bad headers).',

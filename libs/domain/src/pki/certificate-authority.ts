@@ -1,0 +1,132 @@
+import { Decider } from '../shared/decider';
+import { refuse } from '../shared/domain-error';
+
+/**
+ * A certificate authority of certm3, in stream `certificate-authority-<caId>`: a root (self-signed) or an
+ * intermediate signed by a parent certm3 CA. Its private key is generated in the service and travels only
+ * sealed (see docs/key-hierarchy.md): the event holds the data key's id and the ciphertext, never the key.
+ */
+export const CA_KEY_ALGORITHMS = ['ECDSA_P256', 'ECDSA_P384', 'RSA_2048', 'RSA_3072', 'RSA_4096'] as const;
+export type CaKeyAlgorithm = (typeof CA_KEY_ALGORITHMS)[number];
+
+export interface DistinguishedName {
+  readonly commonName: string;
+  readonly organization?: string;
+  readonly organizationalUnit?: string;
+  readonly country?: string;
+}
+
+export interface SealedPrivateKey {
+  readonly dataKeyId: string;
+  readonly ciphertext: string;
+}
+
+export interface IssuedAuthority {
+  readonly certificatePem: string;
+  readonly chainPem: string;
+  readonly serialNumber: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly fingerprint: string;
+  /** basicConstraints pathLenConstraint; null: unbounded. */
+  readonly pathLength: number | null;
+  readonly privateKey: SealedPrivateKey;
+}
+
+export type CertificateAuthorityEvent =
+  | {
+      type: 'CertificateAuthorityCreated';
+      data: {
+        caId: string;
+        name: string;
+        subject: DistinguishedName;
+        keyAlgorithm: CaKeyAlgorithm;
+        parentId: string | null;
+        organizationId: string | null;
+      } & IssuedAuthority;
+    }
+  | { type: 'CertificateAuthorityDisabled'; data: { caId: string; reason?: string } };
+
+export type CertificateAuthorityState =
+  | { readonly exists: false }
+  | ({ readonly exists: true; readonly disabled: boolean } & Extract<
+      CertificateAuthorityEvent,
+      { type: 'CertificateAuthorityCreated' }
+    >['data']);
+
+/** What a new CA's decision needs to know of its parent (read from the parent's stream). */
+export interface ParentAuthority {
+  readonly caId: string;
+  readonly disabled: boolean;
+  readonly pathLength: number | null;
+  readonly notAfter: string;
+}
+
+export type CertificateAuthorityCommand =
+  | ({
+      type: 'CreateCertificateAuthority';
+      caId: string;
+      name: string;
+      subject: DistinguishedName;
+      keyAlgorithm: CaKeyAlgorithm;
+      organizationId: string | null;
+      parent: ParentAuthority | null;
+    } & IssuedAuthority)
+  | { type: 'DisableCertificateAuthority'; reason?: string };
+
+export function decideCertificateAuthority(
+  command: CertificateAuthorityCommand,
+  state: CertificateAuthorityState,
+): CertificateAuthorityEvent[] {
+  if (command.type === 'CreateCertificateAuthority') {
+    if (state.exists) refuse('AUTHORITY_ALREADY_EXISTS');
+    const { type: _type, parent, ...created } = command;
+    if (parent) {
+      if (parent.disabled)
+        refuse('AUTHORITY_DISABLED', 'the parent authority is disabled', [{ caId: parent.caId }]);
+      if (parent.pathLength === 0)
+        refuse('POLICY_VIOLATION', 'the parent may sign no further authorities', [
+          { rule: 'path_length', limit: 0, actual: 1 },
+        ]);
+      if (Date.parse(command.notAfter) > Date.parse(parent.notAfter))
+        refuse('POLICY_VIOLATION', 'an intermediate cannot outlive its parent', [
+          { rule: 'validity', limit: parent.notAfter, actual: command.notAfter },
+        ]);
+    }
+    return [{ type: 'CertificateAuthorityCreated', data: { ...created, parentId: parent?.caId ?? null } }];
+  }
+  if (!state.exists) refuse('NOT_FOUND', 'no such certificate authority');
+  if (state.disabled) return [];
+  const data =
+    command.reason === undefined ? { caId: state.caId } : { caId: state.caId, reason: command.reason };
+  return [{ type: 'CertificateAuthorityDisabled', data }];
+}
+
+export function evolveCertificateAuthority(
+  state: CertificateAuthorityState,
+  event: CertificateAuthorityEvent,
+): CertificateAuthorityState {
+  if (event.type === 'CertificateAuthorityCreated') return { exists: true, disabled: false, ...event.data };
+  return state.exists ? { ...state, disabled: true } : state;
+}
+
+export const certificateAuthorityDecider: Decider<
+  CertificateAuthorityCommand,
+  CertificateAuthorityEvent,
+  CertificateAuthorityState
+> = {
+  decide: decideCertificateAuthority,
+  evolve: evolveCertificateAuthority,
+  initialState: { exists: false },
+};
+
+/** Issuance under the authority: it exists, is enabled, and its certificate is still valid `at`. */
+export function assertAuthorityIssues(state: CertificateAuthorityState, at: string) {
+  if (!state.exists) refuse('NOT_FOUND', 'no such certificate authority');
+  if (state.disabled) refuse('AUTHORITY_DISABLED', undefined, [{ caId: state.caId }]);
+  if (Date.parse(at) >= Date.parse(state.notAfter))
+    refuse('AUTHORITY_DISABLED', 'the authority’s certificate has expired', [
+      { caId: state.caId, notAfter: state.notAfter },
+    ]);
+  return state;
+}
