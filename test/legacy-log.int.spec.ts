@@ -8,7 +8,6 @@ import { exportLog, history, REDACTED, stateAt, verifyLog } from '@certm3/audit'
 import { CommandReply } from '@certm3/contracts';
 import { collect, JsonObject, PostgresEventStore } from '@certm3/event-store';
 import { startCommandApiInProcess } from '../apps/command-api/src/testing/in-process-command-api';
-import { INSTALL_SYSTEM_ROLES_COMMAND_ID } from '../apps/command-api/src/access/system-roles-upgrade';
 import { CommandClient } from './support/command-client';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-database';
 
@@ -77,7 +76,7 @@ describe('a log written by the previous release (c9b5a5e)', () => {
     const legacyIds = new Set(legacy.events.map((event) => event.id));
     const added = all.filter((event) => !legacyIds.has(event.id));
     expect(added.length).toBeGreaterThan(0);
-    expect(added.every((event) => event.metadata.commandId === INSTALL_SYSTEM_ROLES_COMMAND_ID)).toBe(true);
+    expect(added.every((event) => event.metadata.commandName === 'InstallSystemRoles')).toBe(true);
     expect(await verifyLog(store.readAll())).toMatchObject({
       ok: true,
       eventsChecked: all.length,

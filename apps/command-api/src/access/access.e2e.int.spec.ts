@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { CommandReply } from '@certm3/contracts';
-import { ADMIN_ROLE, systemRoleByCode } from '@certm3/domain';
+import { ADMIN_ROLE, SYSTEM_ACTOR_ID, systemRoleByCode } from '@certm3/domain';
 import { collect, EventStore, RecordedEvent } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
@@ -384,6 +384,212 @@ describe('access control over NATS', () => {
       ).toBe('USERNAME_TAKEN');
       ok(await client.reply('UpdateUserProfile', { userId: user, username: `new-${randomUUID()}` }));
       ok(await client.reply('UpdateUserProfile', { userId: other, username: oldName }));
+    });
+  });
+
+  describe('no escalation (regressions found in review)', () => {
+    const newRole = async (permissions: Record<string, string[]>) =>
+      ok(
+        await client.reply('CreateRole', {
+          roleCode: `R_${randomUUID().slice(0, 8).toUpperCase()}`,
+          name: 'r',
+          permissions,
+        }),
+      ).id;
+    const newOrganization = async () =>
+      ok(
+        await client.reply('CreateOrganization', {
+          orgCode: `O_${randomUUID().slice(0, 8).toUpperCase()}`,
+          name: 'o',
+        }),
+      ).id;
+
+    it('a scoped roles:assign cannot hand out ADMIN, even in its own organization, nor anything it lacks', async () => {
+      const org = await newOrganization();
+      const assigner = await registerUser();
+      ok(
+        await client.reply('AssignRole', {
+          userId: assigner,
+          roleId: await newRole({ roles: ['assign'] }),
+          organizationId: org,
+        }),
+      );
+      const denied = await client.reply(
+        'AssignRole',
+        { userId: assigner, roleId: ADMIN_ROLE.roleId, organizationId: org },
+        { actorId: assigner },
+      );
+      expect(denied).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+      expect(
+        code(
+          await client.reply(
+            'AssignRole',
+            { userId: assigner, roleId: ADMIN_ROLE.roleId },
+            { actorId: assigner },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+      // A role with nothing beyond what the assigner holds there may be handed out.
+      const harmless = await newRole({ roles: ['assign'] });
+      const member = await registerUser();
+      expect(
+        await client.reply(
+          'AssignRole',
+          { userId: member, roleId: harmless, organizationId: org },
+          { actorId: assigner },
+        ),
+      ).toMatchObject({ ok: true });
+    });
+
+    it('roles:create and roles:update cannot put into a role a permission their holder lacks', async () => {
+      const maker = await registerUser();
+      ok(
+        await client.reply('AssignRole', {
+          userId: maker,
+          roleId: await newRole({ roles: ['create', 'update'], audit: ['read'] }),
+        }),
+      );
+      const roleCode = `MINE_${randomUUID().slice(0, 6).toUpperCase()}`;
+      expect(
+        code(
+          await client.reply(
+            'CreateRole',
+            { roleCode, name: 'x', permissions: { keys: ['destroy'] } },
+            { actorId: maker },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+      const mine = ok(
+        await client.reply(
+          'CreateRole',
+          { roleCode, name: 'x', permissions: { audit: ['read'] } },
+          { actorId: maker },
+        ),
+      ).id;
+      expect(
+        code(
+          await client.reply(
+            'UpdateRole',
+            { roleId: mine, permissions: { users: ['update'] } },
+            { actorId: maker },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+    });
+
+    it('an organization’s managers cannot pull in or manage an account that is not only theirs', async () => {
+      const org = await newOrganization();
+      const manager = await registerUser();
+      ok(
+        await client.reply('AssignRole', {
+          userId: manager,
+          roleId: await newRole({ organizations: ['manage_members'], users: ['update', 'suspend'] }),
+          organizationId: org,
+        }),
+      );
+      // The global administrator cannot be pulled in, nor a user of no organization.
+      expect(
+        code(
+          await client.reply(
+            'AddUserToOrganization',
+            { userId: stack.adminId, organizationId: org },
+            { actorId: manager },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+      const loner = await registerUser();
+      expect(
+        code(
+          await client.reply(
+            'AddUserToOrganization',
+            { userId: loner, organizationId: org },
+            { actorId: manager },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+      // Put in by a global administrator, an account holding a global role stays out of their reach.
+      const auditor = await registerUser({ roleCodes: ['AUDITOR'] });
+      ok(await client.reply('AddUserToOrganization', { userId: auditor, organizationId: org }));
+      expect(
+        code(
+          await client.reply(
+            'ChangePassword',
+            { userId: auditor, password: 'taken over now!' },
+            { actorId: manager },
+          ),
+        ),
+      ).toBe('PERMISSION_DENIED');
+      // So does one that belongs to another organization too.
+      const other = await newOrganization();
+      const shared = await registerUser();
+      ok(await client.reply('AddUserToOrganization', { userId: shared, organizationId: org }));
+      ok(await client.reply('AddUserToOrganization', { userId: shared, organizationId: other }));
+      expect(code(await client.reply('SuspendUser', { userId: shared }, { actorId: manager }))).toBe(
+        'PERMISSION_DENIED',
+      );
+      // A member of theirs alone is theirs to manage; once the organization is inactive, no longer.
+      const member = await registerUser();
+      ok(await client.reply('AddUserToOrganization', { userId: member, organizationId: org }));
+      expect(await client.reply('SuspendUser', { userId: member }, { actorId: manager })).toMatchObject({
+        ok: true,
+      });
+      ok(await client.reply('ReinstateUser', { userId: member }));
+      ok(await client.reply('DeactivateOrganization', { organizationId: org }));
+      expect(code(await client.reply('SuspendUser', { userId: member }, { actorId: manager }))).toBe(
+        'PERMISSION_DENIED',
+      );
+    });
+
+    it('sees a permission added to a role at once, though the instance remembered the role without it', async () => {
+      const user = await registerUser();
+      const role = await newRole({ users: ['read'] });
+      ok(await client.reply('AssignRole', { userId: user, roleId: role }));
+      expect(code(await client.reply('CreateGroup', { name: `g-${randomUUID()}` }, { actorId: user }))).toBe(
+        'PERMISSION_DENIED',
+      );
+      ok(
+        await client.reply('UpdateRole', {
+          roleId: role,
+          permissions: { users: ['read'], groups: ['create'] },
+        }),
+      );
+      expect(
+        await client.reply('CreateGroup', { name: `g-${randomUUID()}` }, { actorId: user }),
+      ).toMatchObject({
+        ok: true,
+      });
+    });
+
+    it('refuses the ids certm3 keeps for itself', async () => {
+      const reply = await client.reply('RegisterUser', {
+        id: SYSTEM_ACTOR_ID,
+        username: `u-${randomUUID()}`,
+        email: `${randomUUID()}@example.com`,
+        password,
+      });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    });
+
+    it('refuses variation selectors, blank Braille and fillers in names, and folds ß as SS', async () => {
+      for (const username of ['admin\uFE0F', 'ad\u2800min', 'on\u3164call'])
+        expect(
+          code(
+            await client.reply('RegisterUser', { username, email: `${randomUUID()}@example.com`, password }),
+          ),
+        ).toBe('VALIDATION_FAILED');
+      for (const name of ['users\uFE0F', 'on\u3164call', 'on\u115Fcall', 'ｏｎｃａｌｌ'])
+        expect(code(await client.reply('CreateGroup', { name }))).toBe('VALIDATION_FAILED');
+      const suffix = randomUUID().slice(0, 6);
+      await registerUser({ username: `straße-${suffix}` });
+      expect(
+        code(
+          await client.reply('RegisterUser', {
+            username: `STRASSE-${suffix}`,
+            email: `${randomUUID()}@example.com`,
+            password,
+          }),
+        ),
+      ).toBe('USERNAME_TAKEN');
     });
   });
 });

@@ -31,7 +31,9 @@ export const ROLE_COMMAND_DEFINITIONS = {
     prepare: ({ body, context }) => body.id ?? derivedId(context.commandId, 'role'),
     target: ({ prepared }) => roleTarget(prepared),
     reads: ({ body, prepared }) => [streamIds.roleCodeReservation(body.roleCode), streamIds.role(prepared)],
-    decide: async ({ body, prepared: roleId, session }) => {
+    decide: async ({ body, prepared: roleId, session, access }) => {
+      // No escalation: a role holds only permissions its creator holds everywhere.
+      await access!.requireEach(body.permissions as RolePermissions, null);
       await reserveCode(
         session,
         roleCodeReservation as never,
@@ -54,7 +56,8 @@ export const ROLE_COMMAND_DEFINITIONS = {
   UpdateRole: defineCommandHandler('UpdateRole', {
     target: ({ body }) => roleTarget(body.roleId),
     reads: ({ body }) => [streamIds.role(body.roleId)],
-    decide: async ({ body, session }) => {
+    decide: async ({ body, session, access }) => {
+      if (body.permissions) await access!.requireEach(body.permissions as RolePermissions, null);
       const { revision } = await session.decideAndAppend(streamIds.role(body.roleId), roleDecider, {
         type: 'UpdateRole',
         name: body.name,
@@ -84,13 +87,15 @@ export const ROLE_COMMAND_DEFINITIONS = {
       streamIds.role(body.roleId),
       ...(body.organizationId ? [streamIds.organization(body.organizationId)] : []),
     ],
-    decide: async ({ body, session }) => {
+    decide: async ({ body, session, access }) => {
       const user = await session.load(streamIds.user(body.userId), userDecider);
       if (!user.state.exists) refuse('NOT_FOUND', 'no such user');
       if (user.writtenByThisCommand.length > 0)
         return { id: body.userId, revision: Number(user.events[user.events.length - 1].revision) };
       const role = await liveRole(session, body.roleId);
       const organizationId = body.organizationId ?? null;
+      // No escalation: only what the actor holds in that scope can be handed out there.
+      await access!.requireEach(role.permissions, organizationId);
       if (organizationId) {
         const organization = await session.load(streamIds.organization(organizationId), organizationDecider);
         organizationAccepts(organization.state);

@@ -1,28 +1,30 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJson, describeError } from '@certm3/common';
 import {
   ADMIN_ROLE,
   bootstrapEvolver,
+  emailReservationDecider,
+  identifierKey,
   SYSTEM_ACTOR_ID,
   streamIds,
   usernameReservation,
 } from '@certm3/domain';
-import { StreamSession } from '../execution/stream-session';
 import { defineCommand } from '@certm3/contracts';
 import { EVENT_STORE } from '@certm3/app-runtime';
 import { EventStore } from '@certm3/event-store';
 import { CommandDefinition } from '../execution/command-definition';
 import { CommandExecutor } from '../execution/command-executor';
+import { StreamSession } from '../execution/stream-session';
+import { emailReservations } from '../identity/email-reservations';
 import { installSystemRoles, systemRoleStreams } from './system-roles';
 
 /**
- * Not a command of the bus: the command API runs it itself. Its id is fixed, so however many instances start
- * at once on the same log, one records it and the others find its outcome ("no stream" on the outcome).
+ * Not a command of the bus: the command API runs it itself, under a new command id each time (a fixed one
+ * could be taken by any client first). Instances starting together are kept to one installation by the
+ * roles' own streams, created with "no stream" expected: the others decide again and find nothing to do.
  */
-export const INSTALL_SYSTEM_ROLES_COMMAND_ID = '5d1c3a8e-7f42-5b6e-9c1d-2e3f4a5b6c7d';
-
-const INSTALL_SYSTEM_ROLES = defineCommand({
+export const INSTALL_SYSTEM_ROLES = defineCommand({
   name: 'InstallSystemRoles',
   summary:
     'Creates the system roles and grants ADMIN to the bootstrapped administrator, on a log written before roles existed.',
@@ -37,8 +39,11 @@ const INSTALL_SYSTEM_ROLES = defineCommand({
 
 interface UpgradeInput {
   readonly administratorId: string;
-  /** Every user's current username, in the order they registered. */
-  readonly usernames: readonly (readonly [userId: string, username: string])[];
+  /** Users sharing each username (as compared now), in the order they registered. */
+  readonly usernames: readonly (readonly string[])[];
+  /** Users whose address is compared under a new key now (non-ASCII or IDN), with the address. */
+  readonly emails: readonly (readonly [userId: string, email: string])[];
+  readonly keyOf: readonly string[];
 }
 
 export const installSystemRolesDefinition = {
@@ -46,21 +51,38 @@ export const installSystemRolesDefinition = {
   actingUser: () => SYSTEM_ACTOR_ID,
   reads: ({ prepared }: { prepared: UpgradeInput }) => [
     ...systemRoleStreams(prepared.administratorId),
-    ...prepared.usernames.map(([, username]) => streamIds.usernameReservation(username)),
+    ...prepared.keyOf.map(streamIds.usernameReservation),
+    ...prepared.emails.map(([, email]) => emailReservations.streamFor(email)),
   ],
   prepare: ({ body }: { body: UpgradeInput }) => body,
   decide: async ({ prepared, session }: { prepared: UpgradeInput; session: StreamSession }) => {
-    // Usernames became unique in the same release: existing users reserve theirs, the first registered
-    // keeping a name several hold (the others keep it too, until they change it; nobody new takes it).
-    for (const [userId, username] of prepared.usernames) {
-      const reservation = await session.load(streamIds.usernameReservation(username), usernameReservation);
+    // Usernames became unique in this release: existing users reserve theirs. Where an old log has several
+    // users on one name, the first registered holds it and the others inherit it in turn, so nobody new
+    // can take it while one of them uses it.
+    for (const [index, owners] of prepared.usernames.entries()) {
+      const reservation = await session.load(
+        streamIds.usernameReservation(prepared.keyOf[index]),
+        usernameReservation,
+      );
+      session.append(
+        reservation,
+        usernameReservation.decide(
+          { type: 'ReserveShared', ownerIds: owners, now: session.now },
+          reservation.state,
+        ),
+      );
+    }
+    // Addresses are compared after Unicode normalisation and IDNA now: an address whose key changed is
+    // reserved under the new one too, so its look-alikes stay taken.
+    for (const [userId, email] of prepared.emails) {
+      const reservation = await session.load(emailReservations.streamFor(email), emailReservationDecider);
       if (reservation.state.holder !== null) continue;
       session.append(
         reservation,
-        usernameReservation.decide({ type: 'Reserve', ownerId: userId, now: session.now }, reservation.state),
+        emailReservationDecider.decide({ type: 'ReserveEmail', userId, now: session.now }, reservation.state),
       );
     }
-    await installSystemRoles(session, prepared.administratorId);
+    await installSystemRoles(session, prepared.administratorId, { reactivate: true });
     return { id: ADMIN_ROLE.roleId, revision: 0 };
   },
 } as unknown as CommandDefinition;
@@ -68,8 +90,10 @@ export const installSystemRolesDefinition = {
 /**
  * Upgrade in place: a log written by a release without roles has an administrator and no system roles.
  * Before this instance takes commands, it appends the events that create them and grant ADMIN to that
- * administrator — once, race-free across instances, in the audit trail as the system actor's
- * `InstallSystemRoles`. On a new log there is nothing to do (the bootstrap installs them).
+ * administrator (reactivating them if the release before let someone deactivate them: otherwise nobody
+ * could act), and reserves the usernames and changed email keys of the users already there — once,
+ * race-free across instances, in the audit trail as the system actor's `InstallSystemRoles`. On a new log
+ * there is nothing to do (the bootstrap installs the roles).
  */
 @Injectable()
 export class SystemRolesUpgrade {
@@ -97,28 +121,50 @@ export class SystemRolesUpgrade {
     }
   }
 
-  private async upgrade(): Promise<void> {
+  private async installed(): Promise<{ administratorId: string | null; installed: boolean }> {
     const streams = await this.store.readStreams([streamIds.bootstrap(), streamIds.role(ADMIN_ROLE.roleId)]);
     const marker = (streams.get(streamIds.bootstrap()) ?? []).reduce(
       (state, event) => bootstrapEvolver.evolve(state, event as never),
       bootstrapEvolver.initialState,
     );
-    const administratorId = marker.administratorId;
-    if (administratorId === null || (streams.get(streamIds.role(ADMIN_ROLE.roleId)) ?? []).length > 0) return;
+    return {
+      administratorId: marker.administratorId,
+      installed: (streams.get(streamIds.role(ADMIN_ROLE.roleId)) ?? []).length > 0,
+    };
+  }
+
+  private async upgrade(): Promise<void> {
+    const { administratorId, installed } = await this.installed();
+    if (administratorId === null || installed) return;
     const usernames = new Map<string, string>();
+    const emails = new Map<string, string>();
     for await (const event of this.store.readAll()) {
-      if (event.type !== 'UserRegistered' && event.type !== 'UserProfileUpdated') continue;
-      const { userId, username } = event.data as { userId: string; username: string };
-      usernames.set(userId, username);
+      const data = event.data as { userId: string; username?: string; email?: string };
+      if (event.type === 'UserRegistered' || event.type === 'UserProfileUpdated')
+        usernames.set(data.userId, data.username!);
+      if (event.type === 'UserRegistered' || event.type === 'UserEmailChanged')
+        emails.set(data.userId, data.email!);
     }
-    const body = { administratorId, usernames: [...usernames] };
-    // Instances starting together may list a user more or less: the first to record wins, and the others'
-    // bodies are its replays (the digest names the upgrade, not the list).
+    const sharing = new Map<string, string[]>();
+    for (const [userId, username] of usernames) {
+      const key = identifierKey(username);
+      sharing.set(key, [...(sharing.get(key) ?? []), userId]);
+    }
+    const body: UpgradeInput = {
+      administratorId,
+      keyOf: [...sharing.keys()],
+      usernames: [...sharing.values()],
+      // Before this release an address was compared by its trimmed lower case.
+      emails: [...emails].filter(
+        ([, email]) => emailReservations.streamFor(email) !== legacyEmailStream(email),
+      ),
+    };
+    const commandId = randomUUID();
     const bodyDigest = `v2:${createHash('sha256').update(canonicalJson({ administratorId })).digest('hex')}`;
     const reply = await this.executor.execute(installSystemRolesDefinition, body, {
       commandName: INSTALL_SYSTEM_ROLES.name,
-      commandId: INSTALL_SYSTEM_ROLES_COMMAND_ID,
-      correlationId: INSTALL_SYSTEM_ROLES_COMMAND_ID,
+      commandId,
+      correlationId: commandId,
       actorId: SYSTEM_ACTOR_ID,
       bodyDigest,
       matchesRecorded: (recorded) => recorded.bodyDigest === bodyDigest,
@@ -129,4 +175,8 @@ export class SystemRolesUpgrade {
       administratorId,
     });
   }
+}
+
+function legacyEmailStream(email: string): string {
+  return streamIds.emailReservation(createHash('sha256').update(email.trim().toLowerCase()).digest('hex'));
 }

@@ -29,7 +29,11 @@ export function systemRoleStreams(administratorId: string): string[] {
  * before roles existed (the upgrade at start). Idempotent: run twice, it appends nothing the second time.
  * The administrator's stream must have no pending appends of this command when it is called.
  */
-export async function installSystemRoles(session: StreamSession, administratorId: string): Promise<boolean> {
+export async function installSystemRoles(
+  session: StreamSession,
+  administratorId: string,
+  options: { reactivate?: boolean } = {},
+): Promise<boolean> {
   let changed = false;
   for (const role of SYSTEM_ROLES) {
     const stream = await session.load(streamIds.role(role.roleId), roleDecider);
@@ -48,7 +52,12 @@ export async function installSystemRoles(session: StreamSession, administratorId
     );
     changed = true;
   }
-  const administrator = await session.load(streamIds.user(administratorId), userDecider);
+  let administrator = await session.load(streamIds.user(administratorId), userDecider);
+  if (options.reactivate && administrator.state.exists && administrator.state.status === 'inactive') {
+    session.append(administrator, userDecider.decide({ type: 'ReactivateUser' }, administrator.state));
+    administrator = await session.load(streamIds.user(administratorId), userDecider);
+    changed = true;
+  }
   if (administrator.state.exists && !liveAssignment(administrator.state, ADMIN_ROLE.roleId, null)) {
     session.append(
       administrator,

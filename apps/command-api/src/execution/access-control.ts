@@ -8,6 +8,7 @@ import {
   RoleAssignment,
   roleDecider,
   RoleGrants,
+  RolePermissions,
   rolesOf,
   scopedGrantsOf,
   streamIds,
@@ -59,8 +60,14 @@ export class AccessReader {
 
   constructor(private readonly store: EventStore) {}
 
-  /** The actor with their live assignments, or null when they do not exist or are not active. */
-  async actingUser(actorId: string, options: { fresh?: boolean } = {}): Promise<ActingUser | null> {
+  /**
+   * The actor with their live assignments, or — when they do not exist or are not active — the condition
+   * a refusal must commit on (their stream as read), so a reactivation racing it makes it decide again.
+   */
+  async actingUser(
+    actorId: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<ActingUser | { readonly refusedOn: StreamCondition }> {
     const streamId = streamIds.user(actorId);
     // A command's commit checks what was remembered (a stale memory fails its condition and is read again);
     // a query commits nothing, so it reads afresh.
@@ -73,7 +80,13 @@ export class AccessReader {
       };
     const events = (await this.store.readStreams([streamId])).get(streamId) ?? [];
     const state = fold(userDecider, events);
-    if (!state.exists || state.status !== 'active') return null;
+    if (!state.exists || state.status !== 'active')
+      return {
+        refusedOn: {
+          streamId,
+          expectedRevision: events.length > 0 ? events[events.length - 1].revision : 'no_stream',
+        },
+      };
     const revision = events[events.length - 1].revision;
     const assignments = [...state.assignments.values()];
     this.actors.remember(actorId, { revision, assignments });
@@ -144,7 +157,13 @@ export class AccessCheck {
     return [...this.conditions.values()];
   }
 
-  /** Refuses with PERMISSION_DENIED unless the actor holds `permission` globally or in the target's organization. */
+  /**
+   * Refuses with PERMISSION_DENIED unless the actor holds `permission` globally, or in the organization the
+   * target is scoped to. A scoped grant reaches a user (or a certificate through its owner) only when that
+   * user holds no global role and belongs to at least one organization, every one of them active and
+   * within the grant: an organization's administrators manage their members, never an account that is
+   * also someone else's, nor one above them.
+   */
   async require(permission: PermissionName, target: AccessTarget | undefined): Promise<void> {
     const roleOf = (roleId: string): RoleGrants | undefined => this.roles.get(roleId)?.grants;
     const assignments = this.actor.assignments;
@@ -152,44 +171,78 @@ export class AccessCheck {
     if (global.granted) return this.holdRole(global.via.roleId);
     const scopes = scopedGrantsOf({ permission, assignments, roleOf });
     if (scopes.size > 0 && target && this.session) {
-      const organizations = await this.organizationsOf(target, scopes);
-      const scoped = authorize({ permission, assignments, roleOf, targetOrganizations: organizations });
-      if (scoped.granted) return this.holdRole(scoped.via.roleId);
+      const organizations = await this.scopeOf(target, scopes);
+      if (organizations.size > 0) {
+        for (const assignment of assignments)
+          if (assignment.organizationId && organizations.has(assignment.organizationId)) {
+            const granted = authorize({
+              permission,
+              assignments: [assignment],
+              roleOf,
+              targetOrganizations: organizations,
+            });
+            if (granted.granted) this.holdRole(assignment.roleId);
+          }
+        return;
+      }
     }
+    // A refusal is held to every role it consulted: one changed meanwhile (a permission added on another
+    // instance) makes the command decide again on a fresh read instead of recording a stale refusal.
+    for (const assignment of assignments) this.holdRole(assignment.roleId);
     refuse('PERMISSION_DENIED', `the acting user lacks ${permission}`, [{ permission }]);
   }
 
-  private holdRole(roleId: string): void {
-    const role = this.roles.get(roleId)!;
-    const streamId = streamIds.role(roleId);
-    this.conditions.set(streamId, { streamId, expectedRevision: role.revision });
+  /**
+   * No escalation: granting a role (creating it, changing it, assigning it) needs every permission it holds,
+   * in the scope it is granted in (`organizationId`; null: everywhere). PERMISSION_DENIED names the first
+   * one the actor lacks.
+   */
+  async requireEach(permissions: RolePermissions, organizationId: string | null): Promise<void> {
+    const target: AccessTarget | undefined =
+      organizationId === null ? undefined : { type: 'organization', id: organizationId, organizationId };
+    for (const [resource, actions] of Object.entries(permissions))
+      for (const action of actions as readonly string[])
+        await this.require(`${resource}:${action}` as PermissionName, target);
   }
 
-  /** The live organizations the target belongs to, of those where the actor holds a scoped grant. */
-  private async organizationsOf(target: AccessTarget, candidates: ReadonlySet<string>): Promise<Set<string>> {
+  private holdRole(roleId: string): void {
+    const role = this.roles.get(roleId);
+    const streamId = streamIds.role(roleId);
+    this.conditions.set(streamId, { streamId, expectedRevision: role ? role.revision : 'no_stream' });
+  }
+
+  /**
+   * The organizations a scoped grant may reach the target through — every one live, active and among the
+   * actor's `candidates` — or none. Each stream read goes through the session, so it is held at commit.
+   */
+  private async scopeOf(target: AccessTarget, candidates: ReadonlySet<string>): Promise<Set<string>> {
     const session = this.session!;
-    let belongsTo: Iterable<string>;
+    let userId: string | undefined;
+    let organizations: Iterable<string> = [];
     if (target.organizationId !== undefined)
-      belongsTo = target.organizationId === null ? [] : [target.organizationId];
-    else if (target.ownerUserId !== undefined) belongsTo = await this.membershipsOf(target.ownerUserId);
-    else if (target.type === 'organization') belongsTo = [target.id];
-    else if (target.type === 'user') belongsTo = await this.membershipsOf(target.id);
+      organizations = target.organizationId === null ? [] : [target.organizationId];
+    else if (target.ownerUserId !== undefined) userId = target.ownerUserId;
+    else if (target.type === 'organization') organizations = [target.id];
+    else if (target.type === 'user') userId = target.id;
     else if (target.type === 'certificate') {
       const certificate = await session.load(streamIds.certificate(target.id), certificateDecider);
-      belongsTo = certificate.state.exists ? await this.membershipsOf(certificate.state.userId) : [];
-    } else belongsTo = [];
-    const live = new Set<string>();
-    for (const organizationId of belongsTo) {
-      if (!candidates.has(organizationId)) continue;
-      // Read through the session, so held at commit: a deletion meanwhile makes the command decide again.
-      const organization = await session.load(streamIds.organization(organizationId), organizationDecider);
-      if (organization.state.exists && !organization.state.deleted) live.add(organizationId);
+      if (certificate.state.exists) userId = certificate.state.userId;
     }
-    return live;
-  }
-
-  private async membershipsOf(userId: string): Promise<Iterable<string>> {
-    const user = await this.session!.load(streamIds.user(userId), userDecider);
-    return user.state.exists ? user.state.organizations : [];
+    if (userId !== undefined) {
+      const user = await session.load(streamIds.user(userId), userDecider);
+      if (!user.state.exists) return new Set();
+      const holdsGlobalRole = [...user.state.assignments.values()].some((a) => a.organizationId === null);
+      if (holdsGlobalRole) return new Set();
+      organizations = user.state.organizations;
+    }
+    const reached = new Set<string>();
+    for (const organizationId of organizations) {
+      if (!candidates.has(organizationId)) return new Set();
+      const organization = await session.load(streamIds.organization(organizationId), organizationDecider);
+      const state = organization.state;
+      if (!state.exists || state.deleted || state.status !== 'active') return new Set();
+      reached.add(organizationId);
+    }
+    return reached;
   }
 }

@@ -62,7 +62,7 @@ export class CommandExecutor {
   ): Promise<CommandReply | undefined> {
     if (!actorId) return failure('FORBIDDEN', 'the query needs an actor-id header', [{ field: 'actor-id' }]);
     const actor = await this.access.actingUser(actorId, { fresh: true });
-    if (!actor) return failure('FORBIDDEN', ERROR_CODES.FORBIDDEN, []);
+    if ('refusedOn' in actor) return failure('FORBIDDEN', ERROR_CODES.FORBIDDEN, []);
     const roles = await this.access.rolesFor(actor.assignments, { fresh: true });
     try {
       // A global grant needs no target, so the check reads nothing through a session.
@@ -118,13 +118,19 @@ export class CommandExecutor {
       for (let attempt = 1; ; attempt++) {
         const session = new StreamSession(this.store, context, context.actorId, now);
         const actor = requiresActor ? await this.access.actingUser(context.actorId!) : undefined;
-        if (actor === null) {
+        if (actor && 'refusedOn' in actor) {
           // A replay's first answer stands whatever its actor's state now; a new command is refused, and the
-          // refusal recorded (the audit log shows who tried).
+          // refusal recorded (the audit log shows who tried) on the actor's stream as read.
           const previous = await this.recordedOutcome(context, definition);
           if (previous) return previous;
           const refusal = failure('FORBIDDEN', ERROR_CODES.FORBIDDEN, []);
-          return await this.commit(context, definition, session, refusal, [], target);
+          try {
+            return await this.commit(context, definition, session, refusal, [actor.refusedOn], target);
+          } catch (error) {
+            if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+            await jitter(attempt);
+            continue;
+          }
         }
         const access = actor
           ? new AccessCheck(actor, await this.access.rolesFor(actor.assignments), session)

@@ -2,6 +2,7 @@ import {
   groupDecider,
   GroupCommand,
   groupKey,
+  isNormalisedName,
   refuse,
   streamIds,
   USERS_GROUP_ID,
@@ -12,6 +13,8 @@ import { GROUP_COMMANDS } from '@certm3/contracts';
 import { defineCommandHandler, DefinitionsOf } from '../execution/command-definition';
 import { derivedId } from '../execution/derived-id';
 import { StreamSession } from '../execution/stream-session';
+import { CommandValidationError } from '../execution/command-executor';
+import { assertIdentifiers } from './new-user';
 
 /** Group commands touch the group's stream only; its name is the key, so uniqueness needs no reservation. */
 function onGroupStream<Name extends 'CreateGroup' | 'UpdateGroup' | 'DeleteGroup'>(
@@ -20,6 +23,20 @@ function onGroupStream<Name extends 'CreateGroup' | 'UpdateGroup' | 'DeleteGroup
 ) {
   const bodyOf = (body: unknown) => body as { name: string; description?: string | null };
   return defineCommandHandler<Name, never>(name, {
+    // A new name cannot pass for another: no invisible characters, and in the form names are compared in.
+    prepare: ({ body }) => {
+      if (name !== 'CreateGroup') return undefined as never;
+      const groupName = bodyOf(body).name;
+      assertIdentifiers({ name: groupName });
+      if (!isNormalisedName(groupName))
+        throw new CommandValidationError([
+          {
+            field: 'name',
+            message: 'name must be in Unicode NFKC form (no full-width or decomposed letters)',
+          },
+        ]);
+      return undefined as never;
+    },
     target: ({ body }) => ({ type: 'group', id: groupKey(bodyOf(body).name) }),
     reads: ({ body }) => [streamIds.group(bodyOf(body).name)],
     decide: async ({ body, context, session }) => {

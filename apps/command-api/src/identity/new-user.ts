@@ -1,4 +1,16 @@
-import { identifierProblem, streamIds, userDecider, ADMIN_ROLE, RoleAssignment } from '@certm3/domain';
+import {
+  ADMIN_ROLE,
+  identifierProblem,
+  RoleAssignment,
+  streamIds,
+  SYSTEM_ACTOR_ID,
+  SYSTEM_ROLES,
+  userDecider,
+  USERS_GROUP_ID,
+} from '@certm3/domain';
+
+/** Ids no user may take: the system actor's (the audit trail would credit them with certm3's own acts), the system roles' and the "users" group's. */
+const RESERVED_IDS = new Set([SYSTEM_ACTOR_ID, USERS_GROUP_ID, ...SYSTEM_ROLES.map((role) => role.roleId)]);
 import { eventIdFor } from '@certm3/event-store';
 import { CommandContext } from '../execution/command-context';
 import { CommandServices } from '../execution/command-definition';
@@ -42,6 +54,8 @@ export function prepareNewUser(
   services: CommandServices,
 ): NewUser {
   assertIdentifiers({ username: body.username, email: body.email });
+  if (body.id !== undefined && RESERVED_IDS.has(body.id.toLowerCase()))
+    throw new CommandValidationError([{ field: 'id', message: 'id is reserved for certm3 itself' }]);
   return {
     userId: body.id ?? derivedId(context.commandId, 'user'),
     passwordHash: lazyHash(services, body.password),

@@ -29,6 +29,9 @@ export const usernameReservations = {
 
   async release(session: StreamSession, username: string, userId: string): Promise<void> {
     const loaded = await session.load(this.streamFor(username), usernameReservation);
-    session.append(loaded, usernameReservation.decide({ type: 'Release', ownerId: userId }, loaded.state));
+    session.append(
+      loaded,
+      usernameReservation.decide({ type: 'Release', ownerId: userId, now: session.now }, loaded.state),
+    );
   },
 };

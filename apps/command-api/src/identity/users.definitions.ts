@@ -7,6 +7,7 @@ import {
   refuse,
   roleCodeReservation,
   roleDecider,
+  RolePermissions,
   streamIds,
   USERS_GROUP_ID,
   USERS_GROUP_NAME,
@@ -53,7 +54,7 @@ function onUserStream<
 
 /** The roles `roleCodes` name, live; NOT_FOUND names a code no live role has. */
 async function rolesByCode(session: StreamSession, roleCodes: readonly string[]) {
-  const roles: { roleId: string; roleCode: string }[] = [];
+  const roles: { roleId: string; roleCode: string; permissions: RolePermissions }[] = [];
   for (const roleCode of new Set(roleCodes)) {
     const reservation = await session.load(streamIds.roleCodeReservation(roleCode), roleCodeReservation);
     const role =
@@ -61,7 +62,11 @@ async function rolesByCode(session: StreamSession, roleCodes: readonly string[])
         ? undefined
         : await session.load(streamIds.role(reservation.state.holder), roleDecider);
     if (!role?.state.exists || role.state.deleted) refuse('NOT_FOUND', `no role ${roleCode}`, [{ roleCode }]);
-    roles.push({ roleId: role.state.roleId, roleCode: role.state.roleCode });
+    roles.push({
+      roleId: role.state.roleId,
+      roleCode: role.state.roleCode,
+      permissions: role.state.permissions,
+    });
   }
   return roles;
 }

@@ -42,8 +42,12 @@ function membership<Name extends 'AddUserToOrganization' | 'RemoveUserFromOrgani
   return defineCommandHandler<Name, never>(name, {
     target: ({ body }) => organizationTarget(of(body).organizationId),
     reads: ({ body }) => [streamIds.user(of(body).userId), streamIds.organization(of(body).organizationId)],
-    decide: async ({ body: declared, session }) => {
+    decide: async ({ body: declared, session, access }) => {
       const body = of(declared);
+      // Membership gives the organization's administrators a hold on the member's account: the actor must
+      // reach the user as well (globally, or through every organization the user already belongs to).
+      if (name === 'AddUserToOrganization')
+        await access!.require('organizations:manage_members', { type: 'user', id: body.userId });
       const user = await session.load(streamIds.user(body.userId), userDecider);
       if (!user.state.exists) refuse('NOT_FOUND', 'no such user');
       const organization = await session.load(

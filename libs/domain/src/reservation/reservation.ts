@@ -17,11 +17,24 @@ export interface ReservationKind<Reserved extends string, Released extends strin
 }
 
 export type ReservationEvent<Reserved extends string = string, Released extends string = string> =
-  | { type: Reserved; data: { ownerId: string; reservedAt: string; takenOverFrom?: string } }
+  | {
+      type: Reserved;
+      data: {
+        ownerId: string;
+        reservedAt: string;
+        takenOverFrom?: string;
+        /**
+         * Other owners who use the key too: a log written before the key was unique may hold several. When
+         * the holder lets the key go it passes to the next of them instead of becoming free.
+         */
+        sharedWith?: readonly string[];
+      };
+    }
   | { type: Released; data: { ownerId: string } };
 
 export type ReservationState =
-  { readonly holder: null } | { readonly holder: string; readonly reservedAt: string };
+  | { readonly holder: null }
+  | { readonly holder: string; readonly reservedAt: string; readonly sharedWith: readonly string[] };
 
 export const RESERVATION_GRACE_MS = 30_000;
 
@@ -33,7 +46,9 @@ export type ReservationCommand =
       /** Whether the current holder still uses the key; asked only when another owner holds it. */
       holderUsesKey?: boolean;
     }
-  | { type: 'Release'; ownerId: string };
+  | { type: 'Release'; ownerId: string; now: string }
+  /** Reserves for the first owner, for the others to inherit (see `sharedWith`): the upgrade of an old log. */
+  | { type: 'ReserveShared'; ownerIds: readonly string[]; now: string };
 
 export function reservationDecider<Reserved extends string, Released extends string>(
   kind: ReservationKind<Reserved, Released>,
@@ -42,10 +57,36 @@ export function reservationDecider<Reserved extends string, Released extends str
   return {
     initialState: { holder: null } as ReservationState,
     decide(command: ReservationCommand, state: ReservationState): Event[] {
-      if (command.type === 'Release')
-        return state.holder === command.ownerId
-          ? [{ type: kind.released, data: { ownerId: command.ownerId } } as Event]
-          : [];
+      if (command.type === 'Release') {
+        if (state.holder !== command.ownerId) return [];
+        const [next, ...rest] = state.sharedWith;
+        if (next === undefined) return [{ type: kind.released, data: { ownerId: command.ownerId } } as Event];
+        return [
+          {
+            type: kind.reserved,
+            data: {
+              ownerId: next,
+              reservedAt: command.now,
+              takenOverFrom: command.ownerId,
+              ...(rest.length > 0 ? { sharedWith: rest } : {}),
+            },
+          } as Event,
+        ];
+      }
+      if (command.type === 'ReserveShared') {
+        if (state.holder !== null) return [];
+        const [first, ...rest] = command.ownerIds;
+        return [
+          {
+            type: kind.reserved,
+            data: {
+              ownerId: first,
+              reservedAt: command.now,
+              ...(rest.length > 0 ? { sharedWith: rest } : {}),
+            },
+          } as Event,
+        ];
+      }
       const reservedAt = command.now;
       if (state.holder === null)
         return [{ type: kind.reserved, data: { ownerId: command.ownerId, reservedAt } } as Event];
@@ -62,12 +103,9 @@ export function reservationDecider<Reserved extends string, Released extends str
       ];
     },
     evolve(_state: ReservationState, event: Event): ReservationState {
-      return event.type === kind.reserved
-        ? {
-            holder: (event.data as { ownerId: string }).ownerId,
-            reservedAt: (event.data as { reservedAt: string }).reservedAt,
-          }
-        : { holder: null };
+      if (event.type !== kind.reserved) return { holder: null };
+      const data = event.data as { ownerId: string; reservedAt: string; sharedWith?: readonly string[] };
+      return { holder: data.ownerId, reservedAt: data.reservedAt, sharedWith: data.sharedWith ?? [] };
     },
   };
 }

@@ -9,7 +9,8 @@ import { domainToASCII } from 'node:url';
  * Pure and stable: reservation streams are named by these keys, so changing them moves reservations.
  */
 export function identifierKey(value: string): string {
-  return value.normalize('NFKC').toLowerCase().normalize('NFKC').trim();
+  // Upper then lower case folds what lower case alone keeps apart ("straße" and "STRASSE").
+  return value.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC').trim();
 }
 
 /** The comparison key of an email address: local part as an identifier, domain as IDNA ASCII, lower case. */
@@ -25,9 +26,12 @@ export function emailKey(email: string): string {
 
 /**
  * Characters no identifier may hold: bidirectional controls (which reorder what a reader sees), zero-width
- * and other invisible format characters (which make "o\u200Bps" look like "ops"), and control characters.
+ * and other invisible format characters (which make "o\u200Bps" look like "ops"), control characters,
+ * every default-ignorable code point (variation selectors, Hangul fillers, Mongolian selectors, the
+ * combining grapheme joiner), the blank Braille pattern and spaces other than U+0020.
  */
-const INVISIBLE_OR_REORDERING = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0]|\u034F|\u17B4|\u17B5/u;
+const INVISIBLE_OR_REORDERING =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/u;
 
 /** Why `value` cannot be an identifier, or undefined when it can. */
 export function identifierProblem(value: string): string | undefined {
@@ -35,4 +39,13 @@ export function identifierProblem(value: string): string | undefined {
     return 'must not contain invisible, zero-width or bidirectional control characters';
   if (identifierKey(value).length === 0) return 'must not be empty once normalised';
   return undefined;
+}
+
+/**
+ * Whether a name is already in the form it is compared in (NFKC): a group's stream is named by the lower
+ * case of its name, as it always was, so a new group name must not have a compatibility form ("ｏｐｓ") or
+ * a decomposed one that would pass for another group's.
+ */
+export function isNormalisedName(value: string): boolean {
+  return value === value.normalize('NFKC');
 }

@@ -7,11 +7,13 @@ export const USERS_GROUP_NAME = 'users';
 export const USERS_GROUP_ID = '5f2c8d2e-3b1a-5c7e-9a40-6d1e2f3a4b5c';
 
 /**
- * Group names are unique after normalisation and case folding (see identifiers.ts); this is the key a name
- * is compared and stored by. For ASCII names it is the trimmed lower case, as it always was.
+ * Group names are unique case-insensitively; this is the key a name is compared and its stream named by —
+ * the trimmed lower case, as it always was (a different key would lose the streams of existing groups). New
+ * names must be NFKC-normal and free of invisible characters (see identifiers.ts), so look-alikes cannot
+ * be created beside them.
  */
 export function groupKey(name: string): string {
-  return identifierKey(name);
+  return name.trim().toLowerCase();
 }
 
 /** Email addresses are unique after normalisation, case folding and IDNA of the domain (see identifiers.ts). */
