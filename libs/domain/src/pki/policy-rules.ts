@@ -143,10 +143,14 @@ export function validatePolicyRules(
           rule: 'fixed_subject',
           problem: `${field}: a subject field of ${SUBJECT_FIELDS.join(', ')}, 1 to 64 characters`,
         });
+  const validity = merged.max_validity_days;
+  const threshold = merged.renewal_threshold_days;
   if (
-    typeof merged.renewal_threshold_days === 'number' &&
-    typeof merged.max_validity_days === 'number' &&
-    merged.renewal_threshold_days >= merged.max_validity_days
+    typeof validity === 'number' &&
+    typeof threshold === 'number' &&
+    validity >= 1 &&
+    threshold >= 1 &&
+    threshold >= validity
   )
     problems.push({ rule: 'renewal_threshold_days', problem: 'must be less than max_validity_days' });
   return problems.length > 0 ? { problems } : { rules: merged as unknown as PolicyRules };
