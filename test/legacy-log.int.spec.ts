@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { canonicalJson } from '@certm3/common';
 import { exportLog, history, REDACTED, stateAt, verifyLog } from '@certm3/audit';
-import { CommandReply } from '@certm3/contracts';
-import { collect, JsonObject, PostgresEventStore } from '@certm3/event-store';
+
+import { collect, PostgresEventStore } from '@certm3/event-store';
 import { startCommandApiInProcess } from '../apps/command-api/src/testing/in-process-command-api';
 import { CommandClient } from './support/command-client';
+import { appendRecordedLog, readRecordedLog, RecordedLog } from './support/recorded-log';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-database';
 
 /**
@@ -17,26 +16,7 @@ import { createScratchDatabase, ScratchDatabase } from './support/scratch-databa
  * SHA-256 over the whole body, password included), and its email reservations are schema version 1 (dated
  * only by their occurredAt). Stored hashes depend on those never drifting.
  */
-interface LegacyLog {
-  commands: {
-    name: string;
-    body: Record<string, unknown>;
-    commandId: string;
-    actorId: string | null;
-    reply: CommandReply;
-  }[];
-  events: {
-    streamId: string;
-    revision: string;
-    id: string;
-    type: string;
-    data: JsonObject;
-    metadata: JsonObject;
-  }[];
-}
-const legacy: LegacyLog = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'legacy-log-c9b5a5e.json'), 'utf8'),
-);
+const legacy: RecordedLog = readRecordedLog('legacy-log-c9b5a5e.json');
 const passwords = legacy.commands
   .map((command) => command.body.password)
   .filter((password): password is string => typeof password === 'string');
@@ -51,15 +31,7 @@ describe('a log written by the previous release (c9b5a5e)', () => {
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_legacy');
     store = await PostgresEventStore.connect({ url: database.url });
-    // In the log's own order, event by event, as it was written.
-    for (const event of legacy.events) {
-      const revision = BigInt(event.revision);
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
-      );
-    }
+    await appendRecordedLog(store, legacy);
     app = await startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
     client = await CommandClient.connect(prefix);
   });

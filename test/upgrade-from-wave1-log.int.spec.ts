@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { verifyLog } from '@certm3/audit';
 import { CommandReply } from '@certm3/contracts';
 import { ADMIN_ROLE, SYSTEM_ACTOR_ID, SYSTEM_ROLES } from '@certm3/domain';
-import { collect, JsonObject, PostgresEventStore, RecordedEvent } from '@certm3/event-store';
+import { collect, PostgresEventStore, RecordedEvent } from '@certm3/event-store';
 import { startCommandApiInProcess } from '../apps/command-api/src/testing/in-process-command-api';
 import { CommandClient } from './support/command-client';
+import { appendRecordedLog, readRecordedLog } from './support/recorded-log';
 import { createScratchDatabase, ScratchDatabase } from './support/scratch-database';
 
 /**
@@ -16,26 +15,7 @@ import { createScratchDatabase, ScratchDatabase } from './support/scratch-databa
  * that release: an administrator, users, three of whom share the username "ops" as people read it (`ops`,
  * `OPS`, full-width `ｏｐｓ` — usernames were not unique then), a group, a certificate, a deactivation.
  */
-interface RecordedLog {
-  commands: {
-    name: string;
-    body: Record<string, unknown>;
-    commandId: string;
-    actorId: string | null;
-    reply: CommandReply;
-  }[];
-  events: {
-    streamId: string;
-    revision: string;
-    id: string;
-    type: string;
-    data: JsonObject;
-    metadata: JsonObject;
-  }[];
-}
-const wave1: RecordedLog = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'wave1-log-dd75862.json'), 'utf8'),
-);
+const wave1 = readRecordedLog('wave1-log-dd75862.json');
 const idOf = (index: number) => (wave1.commands[index].reply as { data: { id: string } }).data.id;
 
 describe('upgrade in place from a log written before roles (dd75862)', () => {
@@ -53,14 +33,7 @@ describe('upgrade in place from a log written before roles (dd75862)', () => {
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_wave1');
     store = await PostgresEventStore.connect({ url: database.url });
-    for (const event of wave1.events) {
-      const revision = BigInt(event.revision);
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
-      );
-    }
+    await appendRecordedLog(store, wave1);
     // Three instances start on the log at once: each finds it without roles.
     apps = await Promise.all([start(), start(), start()]);
     client = await CommandClient.connect(prefix);
@@ -176,14 +149,7 @@ describe('upgrade in place when the release before let someone deactivate the ad
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_wave1b');
     store = await PostgresEventStore.connect({ url: database.url });
-    for (const event of wave1.events) {
-      const revision = BigInt(event.revision);
-      await store.append(
-        event.streamId,
-        [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
-        { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
-      );
-    }
+    await appendRecordedLog(store, wave1);
     // As the release before allowed: another user deactivated the administrator.
     const adminStream = await collect(store.readStream(`user-${adminId}`));
     await store.append(

@@ -6,32 +6,38 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '@certm3/event-store';
-import { prepareReadModel, replayInto } from '@certm3/projection';
+import { prepareReadModel, ReadModel, replayInto } from '@certm3/projection';
 import { certm3Model, READ_MODELS } from '../../apps/projector/src/read-models';
 import { cpuBetween, ratio, readCpu, round } from '../measure';
 import { log } from '../support/log';
 import { cores } from '../support/machine';
 import { scratchDatabase } from '../support/scratch';
 
-export async function projectionCatchUp(store: PostgresEventStore, batchedInsertRowsPerSecond: number) {
-  const read = await scratchDatabase('bench_proj_read');
+/** A scratch database with the model's tables, empty, and a kysely on it. */
+async function emptyReadModel(model: ReadModel, name: string): Promise<Kysely<unknown>> {
+  const read = await scratchDatabase(name);
   const client = new Client({ connectionString: read.url });
   await client.connect();
-  await prepareReadModel(client, certm3Model);
+  await prepareReadModel(client, model);
   await client.end();
   const pool = new Pool({ connectionString: read.url, max: 2 });
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+}
+
+const CPU_GROUPS = {
+  projector: (pid: number) => pid === process.pid,
+  postgres: (_pid: number, name: string) => name === 'postgres',
+  other: () => true,
+};
+
+export async function projectionCatchUp(store: PostgresEventStore, batchedInsertRowsPerSecond: number) {
+  const db = await emptyReadModel(certm3Model, 'bench_proj_read');
   log('rebuilding the certm3 tables from the log');
-  const cpuGroups = {
-    projector: (pid: number) => pid === process.pid,
-    postgres: (_pid: number, name: string) => name === 'postgres',
-    other: () => true,
-  };
-  const cpuBefore = readCpu(cpuGroups);
+  const cpuBefore = readCpu(CPU_GROUPS);
   const started = performance.now();
   const applied = await replayInto(store, db, certm3Model, certm3Model.liveLayout, { batchSize: 1_000 });
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), applied / 1_000, cores());
+  const cpu = cpuBetween(cpuBefore, readCpu(CPU_GROUPS), applied / 1_000, cores());
   const eventsPerSecond = round(applied / seconds, 0);
   await db.destroy();
   return {
@@ -53,30 +59,20 @@ export type ProjectionCatchUp = Awaited<ReturnType<typeof projectionCatchUp>>;
  */
 export async function allModelsCatchUp(store: PostgresEventStore, singleModel: ProjectionCatchUp) {
   const targets = await Promise.all(
-    READ_MODELS.map(async (model) => {
-      const read = await scratchDatabase(`bench_proj_${model.name}`);
-      const client = new Client({ connectionString: read.url });
-      await client.connect();
-      await prepareReadModel(client, model);
-      await client.end();
-      const pool = new Pool({ connectionString: read.url, max: 2 });
-      return { model, pool, db: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) };
-    }),
+    READ_MODELS.map(async (model) => ({
+      model,
+      db: await emptyReadModel(model, `bench_proj_${model.name}`),
+    })),
   );
   log(`catching up ${READ_MODELS.map((model) => model.name).join(', ')} together`);
-  const cpuGroups = {
-    projector: (pid: number) => pid === process.pid,
-    postgres: (_pid: number, name: string) => name === 'postgres',
-    other: () => true,
-  };
-  const cpuBefore = readCpu(cpuGroups);
+  const cpuBefore = readCpu(CPU_GROUPS);
   const started = performance.now();
   const applied = await Promise.all(
     targets.map(({ model, db }) => replayInto(store, db, model, model.liveLayout, { batchSize: 1_000 })),
   );
   const seconds = (performance.now() - started) / 1000;
   const events = Math.max(...applied);
-  const cpu = cpuBetween(cpuBefore, readCpu(cpuGroups), events / 1_000, cores());
+  const cpu = cpuBetween(cpuBefore, readCpu(CPU_GROUPS), events / 1_000, cores());
   await Promise.all(targets.map(({ db }) => db.destroy()));
   const eventsPerSecond = round(events / seconds, 0);
   return {
