@@ -31,6 +31,8 @@ describe('apps on the EventStoreDB event store', () => {
         CERTM3_DATABASE_URL: readDatabase.url,
         CLM_CORE_DATABASE_URL: clmCore.url,
         CLM_SECURE_DATABASE_URL: clmSecure.url,
+        // The key vault is PostgreSQL whatever the event store: here, beside the read model.
+        KEY_VAULT_DATABASE_URL: readDatabase.url,
       });
       const port = await app.started();
       expect(await healthWhen(port, ({ status }) => status === 200)).toMatchObject({

@@ -4,6 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { keyVaultTestEnv } from '../../test/support/key-vault-env';
 import { freePort } from '../../test/support/network';
 
 const ROOT = join(__dirname, '..', '..');
@@ -37,6 +38,7 @@ export async function startApp(
         PROJECTOR_HTTP_PORT: String(port),
         HTTP_HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
+        ...(app === 'command-api' ? keyVaultTestEnv(env) : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

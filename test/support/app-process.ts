@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { keyVaultTestEnv } from './key-vault-env';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -48,6 +49,7 @@ export class AppProcess {
           COMMAND_API_HTTP_PORT: '0',
           PROJECTOR_HTTP_PORT: '0',
           HTTP_HOST: '127.0.0.1',
+          ...(app === 'command-api' ? keyVaultTestEnv(env) : {}),
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],

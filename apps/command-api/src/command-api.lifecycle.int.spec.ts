@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { CommandClient } from '@certm3/test-support/command-client';
@@ -69,6 +70,52 @@ describe('command-api process', () => {
     const fatal = app.logs.find((line) => line.level === 'fatal');
     const problems = (fatal?.message as { problems: { variable: string }[] }).problems.map((p) => p.variable);
     expect(problems.sort()).toEqual(['COMMAND_API_HTTP_PORT', 'LOG_LEVEL', 'NATS_URL']);
+  });
+
+  it('refuses to start without a master key, or with one that is not 32 bytes, never printing it', async () => {
+    for (const [key, message] of [
+      ['', /no master key/],
+      ['c2hvcnQ=', /32 bytes/],
+    ] as const) {
+      app = AppProcess.start('command-api', { EVENT_STORE_URL: eventStore.url, CERTM3_MASTER_KEY: key });
+      expect(await app.exited).toBe(2);
+      const fatal = app.logs.find((line) => line.level === 'fatal');
+      expect(JSON.stringify(fatal)).toMatch(message);
+      if (key) expect(JSON.stringify(app.logs)).not.toContain(key);
+    }
+    app = undefined;
+  });
+
+  it('refuses to go on with another master key than the vault was set up with, writing nothing', async () => {
+    const env = { EVENT_STORE_URL: eventStore.url, NATS_SUBJECT_PREFIX: `vault-${randomUUID().slice(0, 8)}` };
+    app = AppProcess.start('command-api', env);
+    const port = await app.started();
+    await healthWhen(port, ({ status }) => status === 200);
+    app.signal('SIGTERM');
+    await app.exited;
+    const rows = async () => {
+      const client = new Client({ connectionString: eventStore.url });
+      await client.connect();
+      try {
+        return (
+          await client.query(
+            `SELECT (SELECT count(*) FROM key_vault.key_encryption_keys)::int AS keys,
+                    (SELECT check_value FROM key_vault.master_key_check) AS check_value`,
+          )
+        ).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await rows();
+    const otherKey = Buffer.alloc(32, 7).toString('base64');
+    app = AppProcess.start('command-api', { ...env, CERTM3_MASTER_KEY: otherKey });
+    expect(await app.exited).toBe(2);
+    const fatal = app.logs.find((line) => line.level === 'fatal');
+    expect(JSON.stringify(fatal)).toContain('the master key is not the one this vault was set up with');
+    expect(JSON.stringify(app.logs)).not.toContain(otherKey);
+    expect(await rows()).toEqual(before);
+    app = undefined;
   });
 
   it('waits for NATS and PostgreSQL that are down at start-up, reporting each, and serves once they answer', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@certm3/app-runtime';
 import { NatsAuditListener } from './audit/nats-audit-listener';
 import { SystemRolesUpgrade } from './access/system-roles-upgrade';
+import { KEY_VAULT_HEALTH, KeyVaultModule } from './pki/key-vault.module';
 import { COMMAND_DEFINITIONS } from './command-definitions';
 import { CommandApiSettings } from './command-api.settings';
 import { CommandServices } from './execution/command-definition';
@@ -30,6 +31,7 @@ export class CommandApiModule {
       imports: [
         CqrsModule.forRoot(),
         EventStoreModule.forRoot({ url: settings.EVENT_STORE_URL, poolSize: 20 }),
+        KeyVaultModule.forRoot(settings),
         NatsModule.forRoot({
           url: settings.NATS_URL,
           user: settings.NATS_USER,
@@ -40,7 +42,7 @@ export class CommandApiModule {
       ],
       controllers: [HealthController, CommandMetricsController],
       providers: [
-        healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH]),
+        healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH, KEY_VAULT_HEALTH]),
         {
           provide: COMMAND_TRANSPORT_SETTINGS,
           useValue: {

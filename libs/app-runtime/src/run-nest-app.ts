@@ -29,9 +29,20 @@ export async function runNestApp<Settings extends CommonSettings>(options: {
     throw error;
   }
   const logger = createJsonLogger(options.appName, settings.LOG_LEVEL);
+  let module: unknown;
+  try {
+    // A module may refuse its settings too (a master key that is not one): the same exit as a bad variable.
+    module = options.module(settings);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      bootLogger.fatal({ message: error.message, problems: error.problems });
+      process.exit(2);
+    }
+    throw error;
+  }
   let app: INestApplication;
   try {
-    app = await NestFactory.create(options.module(settings) as never, { logger, abortOnError: false });
+    app = await NestFactory.create(module as never, { logger, abortOnError: false });
   } catch (error) {
     logger.fatal({
       message: 'start-up failed',

@@ -6,6 +6,7 @@ import { CommandApiModule } from '../command-api.module';
 import { CommandApiSettings } from '../command-api.settings';
 import { NatsAuditListener } from '../audit/nats-audit-listener';
 import { NatsCommandListener } from '../transport/nats-command-listener';
+import { keyVaultTestEnv } from '@certm3/test-support/key-vault-env';
 
 /**
  * Test support: the command API inside the test process, configured from environment-style settings as the
@@ -15,7 +16,11 @@ export async function startCommandApiInProcess(
   env: Record<string, string>,
   logLevels: LogLevel[] = ['error'],
 ): Promise<INestApplication> {
-  const settings = loadConfig(CommandApiSettings, { PASSWORD_SCRYPT_LOG2_COST: '10', ...env });
+  const settings = loadConfig(CommandApiSettings, {
+    PASSWORD_SCRYPT_LOG2_COST: '10',
+    ...keyVaultTestEnv(env),
+    ...env,
+  });
   const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: logLevels });
   await app.init();
   // Serving, as the real process is once /health says so: subscribed, with the event store answering.
