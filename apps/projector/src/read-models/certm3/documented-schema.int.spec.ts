@@ -1,38 +1,11 @@
-import { Client, Pool } from 'pg';
-import { prepareReadModel } from '@certm3/projection';
-import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { schemaTestBed } from '../../testing/schema-test-bed';
 import { certm3Model } from './certm3.model';
 import { DOCUMENTED_INDEXES, DOCUMENTED_TABLES } from './documented-schema.fixture';
 
 // The certm3 tables as schema sync builds them, against seed 000 as the fixture encodes it.
 describe('certm3 read model schema', () => {
-  let database: ScratchDatabase;
-  let pool: Pool;
-
-  const prepare = async () => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await prepareReadModel(client, certm3Model);
-    } finally {
-      await client.end();
-    }
-  };
-
-  beforeAll(async () => {
-    database = await createScratchDatabase('certm3_read_schema');
-    pool = new Pool({ connectionString: database.url, max: 4 });
-    // Twice at once, as two projectors starting together would, then once more on what they made.
-    await Promise.all([prepare(), prepare()]);
-    await prepare();
-  });
-  afterAll(async () => {
-    await pool.end();
-    await database.drop();
-  });
-
-  const query = async <Row>(text: string, params: unknown[] = []) =>
-    (await pool.query(text, params)).rows as Row[];
+  const bed = schemaTestBed(certm3Model, 'certm3_read_schema');
+  const { query, prepare } = bed;
 
   it('creates the documented tables with the documented columns and types', async () => {
     const columns = await query<{ table_name: string; column_name: string; type: string }>(
@@ -123,7 +96,7 @@ describe('certm3 read model schema', () => {
   });
 
   it('gives dashboards a read-only role', async () => {
-    const client = await pool.connect();
+    const client = await bed.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL ROLE certm3_reader');
@@ -135,7 +108,7 @@ describe('certm3 read model schema', () => {
       await client.query('ROLLBACK');
       client.release();
     }
-    const hidden = await pool.connect();
+    const hidden = await bed.pool.connect();
     try {
       await hidden.query('BEGIN');
       await hidden.query('SET LOCAL ROLE certm3_reader');

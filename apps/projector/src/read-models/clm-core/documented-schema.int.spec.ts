@@ -1,6 +1,6 @@
-import { Client, Pool, PoolClient } from 'pg';
-import { prepareReadModel, PROJECTION_WRITER_SETTING } from '@certm3/projection';
-import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
+import { PoolClient } from 'pg';
+import { PROJECTION_WRITER_SETTING } from '@certm3/projection';
+import { schemaTestBed } from '../../testing/schema-test-bed';
 import { clmCoreModel } from './clm-core.model';
 import {
   DOCUMENTED_FUNCTIONS,
@@ -14,36 +14,11 @@ import {
 
 // clm_core_db as schema sync builds it, against seed 001 as the fixture encodes it.
 describe('clm_core read model schema', () => {
-  let database: ScratchDatabase;
-  let pool: Pool;
-
-  const prepare = async () => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await prepareReadModel(client, clmCoreModel);
-    } finally {
-      await client.end();
-    }
-  };
-
-  beforeAll(async () => {
-    database = await createScratchDatabase('clm_core_schema');
-    pool = new Pool({ connectionString: database.url, max: 4 });
-    // Twice at once, as two projectors starting together would, then once more on what they made.
-    await Promise.all([prepare(), prepare()]);
-    await prepare();
-  });
-  afterAll(async () => {
-    await pool.end();
-    await database.drop();
-  });
-
-  const query = async <Row>(text: string, params: unknown[] = []) =>
-    (await pool.query(text, params)).rows as Row[];
+  const bed = schemaTestBed(clmCoreModel, 'clm_core_schema');
+  const { query, prepare } = bed;
   /** `work` in a transaction rolled back afterwards: each test's rows are its own. */
   const rolledBack = async (work: (client: PoolClient) => Promise<void>) => {
-    const client = await pool.connect();
+    const client = await bed.pool.connect();
     try {
       await client.query('BEGIN');
       await work(client);
