@@ -191,3 +191,73 @@ describe('upgrade in place when the release before let someone deactivate the ad
     });
   });
 });
+
+describe('system roles installed by an earlier release are brought to this release’s definitions', () => {
+  it('gives ADMIN a permission the vocabulary gained since, as the system actor, once', async () => {
+    const database = await createScratchDatabase('certm3_redefine');
+    const store = await PostgresEventStore.connect({ url: database.url });
+    const prefix = `certm3-redefine-${randomUUID().slice(0, 8)}`;
+    const start = () =>
+      startCommandApiInProcess({ EVENT_STORE_URL: database.url, NATS_SUBJECT_PREFIX: prefix });
+    let app = await start();
+    const client = await CommandClient.connect(prefix);
+    try {
+      const admin = await client.reply(
+        'BootstrapAdministrator',
+        { username: 'admin', email: 'admin@example.com', password: 'correct horse battery staple' },
+        { actorId: null },
+      );
+      if (!admin.ok) throw new Error(JSON.stringify(admin));
+      await app.close();
+      // As an earlier release defined it: ADMIN without `groups`.
+      const stream = await collect(store.readStream(`role-${ADMIN_ROLE.roleId}`));
+      const { groups: _groups, ...older } = ADMIN_ROLE.permissions as Record<string, string[]>;
+      await store.append(
+        `role-${ADMIN_ROLE.roleId}`,
+        [
+          {
+            id: randomUUID(),
+            type: 'RoleUpdated',
+            data: {
+              roleId: ADMIN_ROLE.roleId,
+              name: ADMIN_ROLE.name,
+              description: ADMIN_ROLE.description,
+              permissions: older,
+            },
+            metadata: {
+              commandId: randomUUID(),
+              actorId: SYSTEM_ACTOR_ID,
+              occurredAt: new Date().toISOString(),
+              schemaVersion: 1,
+            },
+          },
+        ],
+        { expectedRevision: stream[stream.length - 1].revision },
+      );
+      app = await start();
+      const after = await collect(store.readStream(`role-${ADMIN_ROLE.roleId}`));
+      expect(after).toHaveLength(stream.length + 2);
+      expect(after[after.length - 1]).toMatchObject({
+        type: 'RoleUpdated',
+        data: { permissions: expect.objectContaining({ groups: expect.any(Array) }) },
+        metadata: { actorId: SYSTEM_ACTOR_ID, commandName: 'InstallSystemRoles' },
+      });
+      expect(
+        await client.reply(
+          'CreateGroup',
+          { name: `g-${randomUUID()}` },
+          { actorId: admin.data.id as string },
+        ),
+      ).toMatchObject({ ok: true });
+      // Once current, a restart adds nothing.
+      await app.close();
+      app = await start();
+      expect(await collect(store.readStream(`role-${ADMIN_ROLE.roleId}`))).toHaveLength(after.length);
+    } finally {
+      await client.close();
+      await app.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+});

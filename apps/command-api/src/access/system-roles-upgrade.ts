@@ -6,7 +6,9 @@ import {
   bootstrapEvolver,
   emailReservationDecider,
   identifierKey,
+  roleDecider,
   SYSTEM_ACTOR_ID,
+  SYSTEM_ROLES,
   streamIds,
   usernameReservation,
 } from '@certm3/domain';
@@ -121,21 +123,47 @@ export class SystemRolesUpgrade {
     }
   }
 
-  private async installed(): Promise<{ administratorId: string | null; installed: boolean }> {
-    const streams = await this.store.readStreams([streamIds.bootstrap(), streamIds.role(ADMIN_ROLE.roleId)]);
+  /** Who bootstrapped the log, whether its system roles exist, and whether they are this release's. */
+  private async installed(): Promise<{
+    administratorId: string | null;
+    installed: boolean;
+    current: boolean;
+  }> {
+    const roleStreams = SYSTEM_ROLES.map((role) => streamIds.role(role.roleId));
+    const streams = await this.store.readStreams([streamIds.bootstrap(), ...roleStreams]);
     const marker = (streams.get(streamIds.bootstrap()) ?? []).reduce(
       (state, event) => bootstrapEvolver.evolve(state, event as never),
       bootstrapEvolver.initialState,
     );
+    const current = SYSTEM_ROLES.every((role) => {
+      const state = (streams.get(streamIds.role(role.roleId)) ?? []).reduce(
+        (folded, event) => roleDecider.evolve(folded, event as never),
+        roleDecider.initialState,
+      );
+      return (
+        state.exists &&
+        roleDecider.decide(
+          {
+            type: 'RedefineSystemRole',
+            name: role.name,
+            description: role.description,
+            permissions: role.permissions,
+          },
+          state,
+        ).length === 0
+      );
+    });
     return {
       administratorId: marker.administratorId,
       installed: (streams.get(streamIds.role(ADMIN_ROLE.roleId)) ?? []).length > 0,
+      current,
     };
   }
 
   private async upgrade(): Promise<void> {
-    const { administratorId, installed } = await this.installed();
-    if (administratorId === null || installed) return;
+    const { administratorId, installed, current } = await this.installed();
+    if (administratorId === null || current) return;
+    if (installed) return this.redefine(administratorId);
     const usernames = new Map<string, string>();
     const emails = new Map<string, string>();
     for await (const event of this.store.readAll()) {
@@ -159,8 +187,23 @@ export class SystemRolesUpgrade {
         ([, email]) => emailReservations.streamFor(email) !== legacyEmailStream(email),
       ),
     };
+    await this.run(body);
+    this.logger.log({
+      message: 'system roles installed on a log written before roles existed',
+      administratorId,
+    });
+  }
+
+  /** System roles of an earlier release, brought to this release's definitions (nothing else to do). */
+  private async redefine(administratorId: string): Promise<void> {
+    await this.run({ administratorId, keyOf: [], usernames: [], emails: [] });
+    this.logger.log({ message: "system roles brought to this release's definitions" });
+  }
+
+  private async run(body: UpgradeInput): Promise<void> {
     const commandId = randomUUID();
-    const bodyDigest = `v2:${createHash('sha256').update(canonicalJson({ administratorId })).digest('hex')}`;
+    const digested = canonicalJson({ administratorId: body.administratorId });
+    const bodyDigest = `v2:${createHash('sha256').update(digested).digest('hex')}`;
     const reply = await this.executor.execute(installSystemRolesDefinition, body, {
       commandName: INSTALL_SYSTEM_ROLES.name,
       commandId,
@@ -170,10 +213,6 @@ export class SystemRolesUpgrade {
       matchesRecorded: (recorded) => recorded.bodyDigest === bodyDigest,
     });
     if (!reply.ok) throw new Error(`InstallSystemRoles refused: ${reply.error.code} ${reply.error.message}`);
-    this.logger.log({
-      message: 'system roles installed on a log written before roles existed',
-      administratorId,
-    });
   }
 }
 

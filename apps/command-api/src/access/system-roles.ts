@@ -37,7 +37,24 @@ export async function installSystemRoles(
   let changed = false;
   for (const role of SYSTEM_ROLES) {
     const stream = await session.load(streamIds.role(role.roleId), roleDecider);
-    if (stream.state.exists) continue;
+    if (stream.state.exists) {
+      // Installed by an earlier release: brought to this release's definition (ADMIN holds every
+      // permission the vocabulary has now).
+      const redefined = roleDecider.decide(
+        {
+          type: 'RedefineSystemRole',
+          name: role.name,
+          description: role.description,
+          permissions: role.permissions,
+        },
+        stream.state,
+      );
+      if (redefined.length > 0) {
+        session.append(stream, redefined);
+        changed = true;
+      }
+      continue;
+    }
     const code = await session.load(streamIds.roleCodeReservation(role.roleCode), roleCodeReservation);
     session.append(
       code,

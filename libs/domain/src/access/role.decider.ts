@@ -27,7 +27,12 @@ export type RoleCommand =
       system?: boolean;
     }
   | { type: 'UpdateRole'; name?: string; description?: string | null; permissions?: RolePermissions }
-  | { type: 'DeleteRole' };
+  | { type: 'DeleteRole' }
+  /**
+   * A system role brought to what this release defines (a new resource in the vocabulary: ADMIN holds it
+   * too). Only certm3 itself sends it, at start; nobody can change a system role otherwise.
+   */
+  | { type: 'RedefineSystemRole'; name: string; description: string; permissions: RolePermissions };
 
 function live(state: RoleState): Extract<RoleState, { exists: true }> {
   if (!state.exists || state.deleted) refuse('NOT_FOUND', 'no such role');
@@ -73,15 +78,38 @@ export function decideRole(command: RoleCommand, state: RoleState): RoleEvent[] 
       if (role.system) refuse('ROLE_PROTECTED');
       return [{ type: 'RoleDeleted', data: { roleId: role.roleId, roleCode: role.roleCode } }];
     }
+    case 'RedefineSystemRole': {
+      const role = live(state);
+      if (!role.system) refuse('ROLE_PROTECTED', 'only a system role is redefined by certm3');
+      const next = {
+        roleId: role.roleId,
+        name: command.name,
+        description: command.description,
+        permissions: canonicalPermissions(command.permissions),
+      };
+      const unchanged =
+        next.name === role.name &&
+        next.description === role.description &&
+        JSON.stringify(next.permissions) === JSON.stringify(role.permissions);
+      return unchanged ? [] : [{ type: 'RoleUpdated', data: next }];
+    }
   }
 }
 
 export function evolveRole(state: RoleState, event: RoleEvent): RoleState {
   switch (event.type) {
+    // Canonical again on the way in: jsonb gives keys back in its own order, and decisions compare them.
     case 'RoleCreated':
-      return { exists: true, ...event.data, deleted: false };
+      return {
+        exists: true,
+        ...event.data,
+        permissions: canonicalPermissions(event.data.permissions),
+        deleted: false,
+      };
     case 'RoleUpdated':
-      return state.exists ? { ...state, ...event.data } : state;
+      return state.exists
+        ? { ...state, ...event.data, permissions: canonicalPermissions(event.data.permissions) }
+        : state;
     case 'RoleDeleted':
       return state.exists ? { ...state, deleted: true } : state;
   }

@@ -60,4 +60,28 @@ describe('role', () => {
     given([system]).when({ type: 'UpdateRole', name: 'mine now' }).thenRefuses('ROLE_PROTECTED');
     given([system]).when({ type: 'DeleteRole' }).thenRefuses('ROLE_PROTECTED');
   });
+
+  it('redefines a system role to this release’s definition, and nothing else', () => {
+    const system: RoleEvent = { ...created, data: { ...created.data, system: true } } as RoleEvent;
+    const redefine = {
+      type: 'RedefineSystemRole',
+      name: 'Operator',
+      description: 'now more',
+      permissions: { certificates: ['create', 'read'], keys: ['read'] },
+    } as const;
+    given([system])
+      .when(redefine)
+      .then([
+        {
+          type: 'RoleUpdated',
+          data: {
+            roleId,
+            name: 'Operator',
+            description: 'now more',
+            permissions: { certificates: ['create', 'read'], keys: ['read'] },
+          },
+        },
+      ]);
+    given([created]).when(redefine).thenRefuses('ROLE_PROTECTED');
+  });
 });
