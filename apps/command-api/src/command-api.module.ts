@@ -7,10 +7,13 @@ import {
   healthIndicatorsProvider,
   NATS_HEALTH,
   NatsModule,
+  RetryingConnection,
 } from '@certm3/app-runtime';
 import { NatsAuditListener } from './audit/nats-audit-listener';
 import { SystemRolesUpgrade } from './access/system-roles-upgrade';
-import { KEY_VAULT_HEALTH, KeyVaultModule } from './pki/key-vault.module';
+import { KEY_VAULT, KEY_VAULT_HEALTH, KeyVaultModule } from './pki/key-vault.module';
+import { KeyVault } from '@certm3/key-vault';
+import { EventStoreUnavailableError } from '@certm3/event-store';
 import { COMMAND_DEFINITIONS } from './command-definitions';
 import { CommandApiSettings } from './command-api.settings';
 import { CommandServices } from './execution/command-definition';
@@ -25,7 +28,7 @@ export class CommandApiModule {
   static forSettings(settings: CommandApiSettings): DynamicModule {
     // Deny by default: a command whose contract declares no permission stops the process here.
     CommandExecutor.assertRunnable(Object.values(COMMAND_DEFINITIONS));
-    const services: CommandServices = { passwords: new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST) };
+    const passwords = new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST);
     return {
       module: CommandApiModule,
       imports: [
@@ -51,7 +54,17 @@ export class CommandApiModule {
             digestKey: settings.COMMAND_DIGEST_KEY,
           },
         },
-        { provide: COMMAND_SERVICES, useValue: services },
+        {
+          provide: COMMAND_SERVICES,
+          inject: [KEY_VAULT],
+          useFactory: (vault: RetryingConnection<KeyVault>): CommandServices => ({
+            passwords,
+            keyVault: () => {
+              if (!vault.current) throw new EventStoreUnavailableError(vault.describeUnavailability());
+              return vault.current;
+            },
+          }),
+        },
         { provide: COMMAND_DEFINITIONS_TOKEN, useValue: COMMAND_DEFINITIONS },
         CommandExecutor,
         SystemRolesUpgrade,

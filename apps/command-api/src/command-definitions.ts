@@ -5,6 +5,7 @@ import { GROUP_COMMAND_DEFINITIONS } from './identity/groups.definitions';
 import { USER_COMMAND_DEFINITIONS } from './identity/users.definitions';
 import { ROLE_COMMAND_DEFINITIONS } from './access/roles.definitions';
 import { ORGANIZATION_COMMAND_DEFINITIONS } from './organizations/organizations.definitions';
+import { AUTHORITY_COMMAND_DEFINITIONS } from './pki/authorities.definitions';
 
 /** Every command's definition, by name: a command without one does not compile (see DefinitionsOf). */
 export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefinition } = {
@@ -13,4 +14,5 @@ export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefin
   ...ROLE_COMMAND_DEFINITIONS,
   ...ORGANIZATION_COMMAND_DEFINITIONS,
   ...CERTIFICATE_COMMAND_DEFINITIONS,
+  ...AUTHORITY_COMMAND_DEFINITIONS,
 } as { readonly [Name in CommandName]: CommandDefinition };

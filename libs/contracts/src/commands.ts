@@ -4,6 +4,7 @@ import { GROUP_COMMANDS } from './identity/groups.contracts';
 import { USER_COMMANDS } from './identity/users.contracts';
 import { ROLE_COMMANDS } from './access/roles.contracts';
 import { ORGANIZATION_COMMANDS } from './organizations/organizations.contracts';
+import { AUTHORITY_COMMANDS } from './pki/authorities.contracts';
 
 /**
  * Every command the command API accepts, by name (the last token of its NATS subject). A context's
@@ -16,6 +17,7 @@ export const COMMANDS = {
   ...ROLE_COMMANDS,
   ...ORGANIZATION_COMMANDS,
   ...CERTIFICATE_COMMANDS,
+  ...AUTHORITY_COMMANDS,
 };
 
 export type Commands = typeof COMMANDS;

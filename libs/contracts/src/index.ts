@@ -12,3 +12,4 @@ export * from './asyncapi';
 export * from './access/roles.contracts';
 export * from './access/role-fields';
 export * from './organizations/organizations.contracts';
+export * from './pki/authorities.contracts';

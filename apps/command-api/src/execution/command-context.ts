@@ -24,4 +24,6 @@ export interface CommandContext {
 export interface CommandResult {
   readonly id: string;
   readonly revision: number;
+  /** What else the reply carries for this command (a new authority's certificatePem). */
+  readonly [field: string]: unknown;
 }

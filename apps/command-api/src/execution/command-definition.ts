@@ -1,4 +1,5 @@
 import { BodyOfContract, CommandName, COMMANDS, ContractOf } from '@certm3/contracts';
+import { KeyVault } from '@certm3/key-vault';
 import { PasswordHasher } from '../security/password-hasher';
 import { CommandContext, CommandResult } from './command-context';
 import { AccessCheck, AccessTarget } from './access-control';
@@ -7,6 +8,8 @@ import { StreamSession } from './stream-session';
 /** What definitions may use besides the event store: injected once, shared by every command. */
 export interface CommandServices {
   readonly passwords: PasswordHasher;
+  /** The key vault once it is connected; UNAVAILABLE (as for the event store) until then. */
+  readonly keyVault: () => KeyVault;
 }
 
 export interface CommandInput<Name extends CommandName> {

@@ -35,7 +35,12 @@ function definition(
 describe('command executor', () => {
   let database: ScratchDatabase;
   let store: PostgresEventStore;
-  const services = { passwords: new PasswordHasher(10) };
+  const services = {
+    passwords: new PasswordHasher(10),
+    keyVault: () => {
+      throw new Error('no key vault in these tests');
+    },
+  };
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_executor');

@@ -6,7 +6,7 @@ import { eventIdFor } from '@certm3/event-store';
  */
 export function derivedId(
   commandId: string,
-  kind: 'user' | 'group' | 'certificate' | 'role' | 'organization' | `assignment/${string}`,
+  kind: 'user' | 'group' | 'certificate' | 'authority' | 'role' | 'organization' | `assignment/${string}`,
 ): string {
   return eventIdFor(commandId, `new-${kind}`);
 }

@@ -39,7 +39,12 @@ describe('a registration refused for a taken name or address hashes no password'
   });
 
   it('hashes once per accepted registration and never for a refused one', async () => {
-    const executor = new CommandExecutor(store, { passwords });
+    const executor = new CommandExecutor(store, {
+      passwords,
+      keyVault: () => {
+        throw new Error('no key vault here');
+      },
+    });
     const password = 'a long enough password';
     const admin = await executor.execute(
       COMMAND_DEFINITIONS.BootstrapAdministrator,

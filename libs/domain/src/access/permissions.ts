@@ -14,6 +14,7 @@ export const PERMISSION_VOCABULARY = {
   roles: ['create', 'read', 'update', 'delete', 'assign'],
   organizations: ['create', 'read', 'update', 'delete', 'manage_members'],
   keys: ['create', 'read', 'rotate', 'destroy'],
+  authorities: ['create', 'read', 'disable'],
 } as const;
 
 export type PermissionResource = keyof typeof PERMISSION_VOCABULARY;

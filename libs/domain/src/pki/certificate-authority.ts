@@ -74,6 +74,32 @@ export type CertificateAuthorityCommand =
     } & IssuedAuthority)
   | { type: 'DisableCertificateAuthority'; reason?: string };
 
+/**
+ * Whether `parent` may sign a new authority valid until `notAfter` with `pathLength` below it: enabled,
+ * allowed to sign authorities (its own path length), and outliving the child. The definition asks before it
+ * signs; the decider asks again.
+ */
+export function assertParentMaySign(
+  parent: ParentAuthority,
+  notAfter: string,
+  pathLength: number | null,
+): void {
+  if (parent.disabled)
+    refuse('AUTHORITY_DISABLED', 'the parent authority is disabled', [{ caId: parent.caId }]);
+  if (parent.pathLength === 0)
+    refuse('POLICY_VIOLATION', 'the parent may sign no further authorities', [
+      { rule: 'path_length', limit: 0, actual: 1 },
+    ]);
+  if (parent.pathLength !== null && (pathLength === null || pathLength > parent.pathLength - 1))
+    refuse('POLICY_VIOLATION', 'an intermediate allows fewer authorities below it than its parent', [
+      { rule: 'path_length', limit: parent.pathLength - 1, actual: pathLength },
+    ]);
+  if (Date.parse(notAfter) > Date.parse(parent.notAfter))
+    refuse('POLICY_VIOLATION', 'an intermediate cannot outlive its parent', [
+      { rule: 'validity', limit: parent.notAfter, actual: notAfter },
+    ]);
+}
+
 export function decideCertificateAuthority(
   command: CertificateAuthorityCommand,
   state: CertificateAuthorityState,
@@ -81,18 +107,7 @@ export function decideCertificateAuthority(
   if (command.type === 'CreateCertificateAuthority') {
     if (state.exists) refuse('AUTHORITY_ALREADY_EXISTS');
     const { type: _type, parent, ...created } = command;
-    if (parent) {
-      if (parent.disabled)
-        refuse('AUTHORITY_DISABLED', 'the parent authority is disabled', [{ caId: parent.caId }]);
-      if (parent.pathLength === 0)
-        refuse('POLICY_VIOLATION', 'the parent may sign no further authorities', [
-          { rule: 'path_length', limit: 0, actual: 1 },
-        ]);
-      if (Date.parse(command.notAfter) > Date.parse(parent.notAfter))
-        refuse('POLICY_VIOLATION', 'an intermediate cannot outlive its parent', [
-          { rule: 'validity', limit: parent.notAfter, actual: command.notAfter },
-        ]);
-    }
+    if (parent) assertParentMaySign(parent, command.notAfter, command.pathLength);
     return [{ type: 'CertificateAuthorityCreated', data: { ...created, parentId: parent?.caId ?? null } }];
   }
   if (!state.exists) refuse('NOT_FOUND', 'no such certificate authority');

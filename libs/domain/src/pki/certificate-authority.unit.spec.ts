@@ -51,6 +51,10 @@ describe('certificate authority', () => {
 
   it('is signed only by an enabled parent that may sign authorities, and never outlives it', () => {
     const parent = { caId: 'root', disabled: false, pathLength: 1, notAfter: '2036-01-01T00:00:00.000Z' };
+    // A child must allow fewer authorities below it than its parent.
+    given([])
+      .when({ ...create(parent), pathLength: 1 })
+      .thenRefuses('POLICY_VIOLATION');
     given([])
       .when(create(parent))
       .then([{ ...created, data: { ...created.data, parentId: 'root' } } as CertificateAuthorityEvent]);

@@ -27,6 +27,7 @@ export type CommandOutcomeEvent =
 
 /** The resource a command acts on, as the audit log names it. */
 export interface CommandTarget {
-  readonly type: 'user' | 'group' | 'certificate' | 'role' | 'organization' | 'system';
+  readonly type:
+    'user' | 'group' | 'certificate' | 'certificate_authority' | 'role' | 'organization' | 'system';
   readonly id: string;
 }

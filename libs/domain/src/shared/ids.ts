@@ -33,6 +33,7 @@ export const streamIds = {
   /** Keyed by a digest of the normalized address, so stream names carry no personal data. */
   emailReservation: (emailDigest: string) => `email-${emailDigest}`,
   role: (roleId: string) => `role-${roleId}`,
+  certificateAuthority: (caId: string) => `certificate-authority-${caId}`,
   organization: (organizationId: string) => `organization-${organizationId}`,
   usernameReservation: (username: string) => `username-${digestOf(identifierKey(username))}`,
   roleCodeReservation: (roleCode: string) => `role-code-${digestOf(identifierKey(roleCode))}`,

@@ -16,8 +16,8 @@ export const certm3Model = defineReadModel({
   readerRole: 'certm3_reader',
   // Parents before children: an event several projections handle runs their statements in this order.
   projections: [usersProjection, groupsProjection, certificatesProjection],
-  // Reservations, the bootstrap marker, command outcomes, and roles and organizations (clm_core's) change
-  // none of these tables.
+  // Reservations, the bootstrap marker, command outcomes, roles and organizations (clm_core's) and
+  // certificate authorities (clm_secure's) change none of these tables.
   ignores: [
     ...RESERVATION_EVENT_TYPES,
     'AdministratorBootstrapped',
@@ -35,6 +35,8 @@ export const certm3Model = defineReadModel({
     'OrganizationDeleted',
     'UserAddedToOrganization',
     'UserRemovedFromOrganization',
+    'CertificateAuthorityCreated',
+    'CertificateAuthorityDisabled',
     'CommandSucceeded',
     'CommandRejected',
   ],

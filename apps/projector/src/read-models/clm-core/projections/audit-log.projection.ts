@@ -59,6 +59,8 @@ const RESOURCE_OF: { readonly [Type in Accepted]: (data: EventOfType<Type>['data
   CertificateRegistered: (data) => ({ type: 'certificate', id: data.certificateId }),
   CertificateRevoked: (data) => ({ type: 'certificate', id: data.certificateId }),
   CertificateExpired: (data) => ({ type: 'certificate', id: data.certificateId }),
+  CertificateAuthorityCreated: (data) => ({ type: 'certificate_authority', id: data.caId }),
+  CertificateAuthorityDisabled: (data) => ({ type: 'certificate_authority', id: data.caId }),
 };
 
 /** Names that hold a secret or a hash of one, whatever the catalogue says (as the audit tools judge them). */
@@ -66,6 +68,7 @@ const SECRET_NAME = /password|secret|token|private.?key|key.?material|mfa|digest
 /** Large and public, kept in the log: the audit row names the certificate, the log holds its PEM. */
 const LEFT_OUT: Partial<Record<EventType, readonly string[]>> = {
   CertificateRegistered: ['certificateData'],
+  CertificateAuthorityCreated: ['certificatePem', 'chainPem'],
 };
 
 /** `value` without any field the catalogue calls secret for `type`, nor any secret-looking name, at any depth. */
