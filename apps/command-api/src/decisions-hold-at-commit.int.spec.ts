@@ -301,4 +301,43 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
     }
     expect(late).toEqual([]);
   });
+
+  it('DisableCertificateAuthority ‖ CreateCertificateAuthority under it: no intermediate is created after the parent was disabled', async () => {
+    const late: string[] = [];
+    let created = 0;
+    for (let round = 0; round < 10; round++) {
+      const parent = ok(
+        await client.reply('CreateCertificateAuthority', {
+          name: `root ${round}`,
+          subject: { commonName: `race root ${round}` },
+          keyAlgorithm: 'ECDSA_P256',
+          validityDays: 365,
+        }),
+      ).id;
+      const [child] = await Promise.all([
+        client.reply('CreateCertificateAuthority', {
+          name: `child ${round}`,
+          subject: { commonName: `race child ${round}` },
+          keyAlgorithm: 'ECDSA_P256',
+          validityDays: 30,
+          parentId: parent,
+        }),
+        client.reply('DisableCertificateAuthority', { caId: parent }),
+      ]);
+      if (child.ok) created++;
+      else expect(child.error.code).toBe('AUTHORITY_DISABLED');
+      const events = await log();
+      const disabled = indexOf(
+        events,
+        (e) => e.type === 'CertificateAuthorityDisabled' && e.data.caId === parent,
+      );
+      const under = indexOf(
+        events,
+        (e) => e.type === 'CertificateAuthorityCreated' && e.data.parentId === parent,
+      );
+      if (under > disabled) late.push(`round ${round}`);
+    }
+    expect(late).toEqual([]);
+    expect(created).toBeLessThanOrEqual(10);
+  });
 });
