@@ -29,15 +29,26 @@ export function schemaTestBed(model: ReadModel, databaseName: string) {
     await pool.end();
     await database.drop();
   });
+  const query = async <Row>(text: string, params: unknown[] = []) =>
+    (await pool.query(text, params)).rows as Row[];
   return {
     prepare,
+    query,
+    /** Every primary and foreign key column of schema public, a foreign key naming `table.column` it references. */
+    keys: () =>
+      query<{ table_name: string; constraint_type: string; column_name: string; foreign: string | null }>(
+        `SELECT tc.table_name, tc.constraint_type, kcu.column_name,
+                CASE WHEN tc.constraint_type = 'FOREIGN KEY' THEN ccu.table_name || '.' || ccu.column_name END AS foreign
+           FROM information_schema.table_constraints tc
+           JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+           LEFT JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
+          WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
+      ),
     get pool(): Pool {
       return pool;
     },
     get url(): string {
       return database.url;
     },
-    query: async <Row>(text: string, params: unknown[] = []) =>
-      (await pool.query(text, params)).rows as Row[],
   };
 }

@@ -23,19 +23,7 @@ describe('certm3 read model schema', () => {
   });
 
   it('has the documented primary and foreign keys', async () => {
-    const keys = await query<{
-      table_name: string;
-      constraint_type: string;
-      column_name: string;
-      foreign: string | null;
-    }>(
-      `SELECT tc.table_name, tc.constraint_type, kcu.column_name,
-              CASE WHEN tc.constraint_type = 'FOREIGN KEY' THEN ccu.table_name || '.' || ccu.column_name END AS foreign
-       FROM information_schema.table_constraints tc
-       JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
-       LEFT JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
-       WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
-    );
+    const keys = await bed.keys();
     for (const [table, spec] of Object.entries(DOCUMENTED_TABLES)) {
       const primary = keys
         .filter((k) => k.table_name === table && k.constraint_type === 'PRIMARY KEY')

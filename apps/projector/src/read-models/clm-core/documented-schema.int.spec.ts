@@ -79,19 +79,7 @@ describe('clm_core read model schema', () => {
   });
 
   it('has the documented primary keys, foreign keys and checks', async () => {
-    const keys = await query<{
-      table_name: string;
-      constraint_type: string;
-      column_name: string;
-      foreign: string | null;
-    }>(
-      `SELECT tc.table_name, tc.constraint_type, kcu.column_name,
-              CASE WHEN tc.constraint_type = 'FOREIGN KEY' THEN ccu.table_name || '.' || ccu.column_name END AS foreign
-         FROM information_schema.table_constraints tc
-         JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
-         LEFT JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
-        WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
-    );
+    const keys = await bed.keys();
     const checks = await query<{ table: string; name: string; definition: string }>(
       `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS definition
          FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
