@@ -3,7 +3,12 @@ import { RoleEvent } from './access/role.events';
 import { BootstrapEvent } from './bootstrap/bootstrap';
 import { OrganizationEvent } from './organization/organization.events';
 import { CertificateAuthorityEvent } from './pki/certificate-authority';
+import { CertificateRequestEvent } from './pki/certificate-request';
+import { EncryptionKeyEvent, KeyRotationEvent } from './pki/key-rotation';
+import { PolicyEvent } from './pki/policy';
 import {
+  CertificateFingerprintReservationEvent,
+  PolicyCodeReservationEvent,
   OrganizationCodeReservationEvent,
   RoleCodeReservationEvent,
   UsernameReservationEvent,
@@ -27,6 +32,12 @@ export type DomainEvent =
   | OrganizationEvent
   | OrganizationCodeReservationEvent
   | CertificateAuthorityEvent
+  | PolicyEvent
+  | PolicyCodeReservationEvent
+  | CertificateRequestEvent
+  | CertificateFingerprintReservationEvent
+  | EncryptionKeyEvent
+  | KeyRotationEvent
   | BootstrapEvent
   | CommandOutcomeEvent;
 
@@ -92,10 +103,34 @@ export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
   // The CA's private key is sealed (docs/key-hierarchy.md): not in clear, yet never shown either.
   CertificateAuthorityCreated: { context: 'pki', schemaVersion: 1, secretFields: ['privateKey'] },
   CertificateAuthorityDisabled: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  CertificateAuthorityPrepared: { context: 'pki', schemaVersion: 1, secretFields: ['privateKey'] },
+  CertificateAuthorityActivated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyCreated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyUpdated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyActivated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyDeactivated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyArchived: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyCodeReserved: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  PolicyCodeReleased: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  CertificateRequestSubmitted: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  CertificateRequestFulfilled: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  EncryptionKeyCreated: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  EncryptionKeyRetired: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  EncryptionKeyDestroyed: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  EncryptionKeyRotationStarted: { context: 'pki', schemaVersion: 1, secretFields: [] },
+  EncryptionKeyRotationCompleted: { context: 'pki', schemaVersion: 1, secretFields: [] },
   GroupCreated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupUpdated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupDeleted: { context: 'groups', schemaVersion: 1, secretFields: [] },
-  CertificateRegistered: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  // Schema 2 describes the certificate (common name, SANs, key); readers parse the PEM of a version 1.
+  CertificateRegistered: { context: 'certificates', schemaVersion: 2, secretFields: [] },
+  // A server-side key travels sealed only; never shown either.
+  CertificateIssued: { context: 'certificates', schemaVersion: 1, secretFields: ['privateKey'] },
+  PrivateKeyExported: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  PrivateKeyDestroyed: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateMetadataSet: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateFingerprintReserved: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateFingerprintReleased: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateRevoked: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateExpired: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   EmailReserved: {

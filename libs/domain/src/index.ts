@@ -26,3 +26,5 @@ export * from './reservation/reservation';
 export * from './pki/policy-rules';
 export * from './pki/policy';
 export * from './pki/certificate-authority';
+export * from './pki/certificate-request';
+export * from './pki/key-rotation';

@@ -23,7 +23,7 @@ export const authorityKeyContext = (caId: string) => `certificate-authority/${ca
 
 const DAY = 86_400_000;
 
-type ExistingAuthority = Extract<CertificateAuthorityState, { exists: true }>;
+type ExistingAuthority = Extract<CertificateAuthorityState, { exists: true; pending?: false }>;
 
 function asParent(state: ExistingAuthority): ParentAuthority {
   return {
@@ -61,7 +61,7 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
     ],
     decide: async ({ body, prepared: { caId, material }, session, services }) => {
       const stream = await session.load(streamIds.certificateAuthority(caId), certificateAuthorityDecider);
-      if (stream.state.exists && stream.writtenByThisCommand.length > 0)
+      if (stream.state.exists && !stream.state.pending && stream.writtenByThisCommand.length > 0)
         return {
           id: caId,
           revision: Number(stream.events[stream.events.length - 1].revision),
@@ -82,6 +82,10 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
         );
         if (!parentStream.state.exists)
           refuse('NOT_FOUND', 'no such parent authority', [{ parentId: body.parentId }]);
+        if (parentStream.state.pending)
+          refuse('AUTHORITY_NOT_ACTIVE', 'the parent authority has no certificate yet', [
+            { caId: body.parentId },
+          ]);
         parent = asParent(parentStream.state);
         // Checked before the parent's key is opened and used: a refusal signs nothing.
         assertParentMaySign(parent, notAfter, pathLength);

@@ -19,6 +19,8 @@ export interface DistinguishedName {
 export interface SealedPrivateKey {
   readonly dataKeyId: string;
   readonly ciphertext: string;
+  /** The key-encryption key that wrapped the data key when it was sealed (a rotation moves it later). */
+  readonly keyEncryptionKeyId?: string;
 }
 
 export interface IssuedAuthority {
@@ -45,11 +47,36 @@ export type CertificateAuthorityEvent =
         organizationId: string | null;
       } & IssuedAuthority;
     }
+  | {
+      /**
+       * An authority whose certificate an offline parent signs: its key is made and sealed here, its CSR
+       * goes out, and it issues nothing until ActivateCertificateAuthority brings the certificate back.
+       */
+      type: 'CertificateAuthorityPrepared';
+      data: {
+        caId: string;
+        name: string;
+        subject: DistinguishedName;
+        keyAlgorithm: CaKeyAlgorithm;
+        organizationId: string | null;
+        csrPem: string;
+        /** SHA-256 of the key's SubjectPublicKeyInfo, hex: the certificate brought back must certify it. */
+        publicKeyFingerprint: string;
+        privateKey: SealedPrivateKey;
+      };
+    }
+  | {
+      type: 'CertificateAuthorityActivated';
+      data: { caId: string } & Omit<IssuedAuthority, 'privateKey'>;
+    }
   | { type: 'CertificateAuthorityDisabled'; data: { caId: string; reason?: string } };
+
+type PreparedData = Extract<CertificateAuthorityEvent, { type: 'CertificateAuthorityPrepared' }>['data'];
 
 export type CertificateAuthorityState =
   | { readonly exists: false }
-  | ({ readonly exists: true; readonly disabled: boolean } & Extract<
+  | ({ readonly exists: true; readonly pending: true; readonly disabled: boolean } & PreparedData)
+  | ({ readonly exists: true; readonly pending?: false; readonly disabled: boolean } & Extract<
       CertificateAuthorityEvent,
       { type: 'CertificateAuthorityCreated' }
     >['data']);
@@ -72,6 +99,12 @@ export type CertificateAuthorityCommand =
       organizationId: string | null;
       parent: ParentAuthority | null;
     } & IssuedAuthority)
+  | ({ type: 'PrepareCertificateAuthority' } & PreparedData)
+  | ({
+      type: 'ActivateCertificateAuthority';
+      /** SHA-256 of the SubjectPublicKeyInfo the certificate certifies, as the handler read it. */
+      certifiedPublicKeyFingerprint: string;
+    } & Omit<IssuedAuthority, 'privateKey'>)
   | { type: 'DisableCertificateAuthority'; reason?: string };
 
 /**
@@ -110,7 +143,22 @@ export function decideCertificateAuthority(
     if (parent) assertParentMaySign(parent, command.notAfter, command.pathLength);
     return [{ type: 'CertificateAuthorityCreated', data: { ...created, parentId: parent?.caId ?? null } }];
   }
+  if (command.type === 'PrepareCertificateAuthority') {
+    if (state.exists) refuse('AUTHORITY_ALREADY_EXISTS');
+    const { type: _type, ...data } = command;
+    return [{ type: 'CertificateAuthorityPrepared', data }];
+  }
   if (!state.exists) refuse('NOT_FOUND', 'no such certificate authority');
+  if (command.type === 'ActivateCertificateAuthority') {
+    if (!state.pending) refuse('AUTHORITY_ALREADY_ACTIVE');
+    if (state.disabled) refuse('AUTHORITY_DISABLED', undefined, [{ caId: state.caId }]);
+    if (command.certifiedPublicKeyFingerprint !== state.publicKeyFingerprint)
+      refuse('AUTHORITY_CERTIFICATE_MISMATCH', 'the certificate certifies another key', [
+        { rule: 'public_key' },
+      ]);
+    const { type: _type, certifiedPublicKeyFingerprint: _fingerprint, ...issued } = command;
+    return [{ type: 'CertificateAuthorityActivated', data: { ...issued, caId: state.caId } }];
+  }
   if (state.disabled) return [];
   const data =
     command.reason === undefined ? { caId: state.caId } : { caId: state.caId, reason: command.reason };
@@ -121,8 +169,19 @@ export function evolveCertificateAuthority(
   state: CertificateAuthorityState,
   event: CertificateAuthorityEvent,
 ): CertificateAuthorityState {
-  if (event.type === 'CertificateAuthorityCreated') return { exists: true, disabled: false, ...event.data };
-  return state.exists ? { ...state, disabled: true } : state;
+  switch (event.type) {
+    case 'CertificateAuthorityCreated':
+      return { exists: true, disabled: false, ...event.data };
+    case 'CertificateAuthorityPrepared':
+      return { exists: true, pending: true, disabled: false, ...event.data };
+    case 'CertificateAuthorityActivated': {
+      if (!state.exists || !state.pending) return state;
+      const { pending: _pending, csrPem: _csr, publicKeyFingerprint: _fingerprint, ...prepared } = state;
+      return { ...prepared, ...event.data, parentId: null };
+    }
+    case 'CertificateAuthorityDisabled':
+      return state.exists ? { ...state, disabled: true } : state;
+  }
 }
 
 export const certificateAuthorityDecider: Decider<
@@ -136,9 +195,13 @@ export const certificateAuthorityDecider: Decider<
 };
 
 /** Issuance under the authority: it exists, is enabled, and its certificate is still valid `at`. */
-export function assertAuthorityIssues(state: CertificateAuthorityState, at: string) {
+export function assertAuthorityIssues(
+  state: CertificateAuthorityState,
+  at: string,
+): Extract<CertificateAuthorityState, { pending?: false }> {
   if (!state.exists) refuse('NOT_FOUND', 'no such certificate authority');
   if (state.disabled) refuse('AUTHORITY_DISABLED', undefined, [{ caId: state.caId }]);
+  if (state.pending) refuse('AUTHORITY_NOT_ACTIVE', undefined, [{ caId: state.caId }]);
   if (Date.parse(at) >= Date.parse(state.notAfter))
     refuse('AUTHORITY_DISABLED', 'the authority’s certificate has expired', [
       { caId: state.caId, notAfter: state.notAfter },

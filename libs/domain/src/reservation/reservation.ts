@@ -132,3 +132,21 @@ export const organizationCodeReservation = reservationDecider({
   released: 'OrganizationCodeReleased',
   taken: 'ORG_CODE_TAKEN',
 });
+
+export type PolicyCodeReservationEvent = ReservationEvent<'PolicyCodeReserved', 'PolicyCodeReleased'>;
+export const policyCodeReservation = reservationDecider({
+  reserved: 'PolicyCodeReserved',
+  released: 'PolicyCodeReleased',
+  taken: 'POLICY_CODE_TAKEN',
+});
+
+/** One certificate (its DER's SHA-256) in the inventory once, whoever registers or issues it. */
+export type CertificateFingerprintReservationEvent = ReservationEvent<
+  'CertificateFingerprintReserved',
+  'CertificateFingerprintReleased'
+>;
+export const certificateFingerprintReservation = reservationDecider({
+  reserved: 'CertificateFingerprintReserved',
+  released: 'CertificateFingerprintReleased',
+  taken: 'CERTIFICATE_ALREADY_KNOWN',
+});

@@ -54,6 +54,22 @@ export const ERROR_CODES = {
   AUTHORITY_ALREADY_EXISTS: 'A certificate authority with this id exists.',
   AUTHORITY_DISABLED:
     'The certificate authority is disabled (or its certificate expired) and issues nothing.',
+  AUTHORITY_NOT_ACTIVE:
+    'The certificate authority waits for the certificate its offline parent signs (ActivateCertificateAuthority).',
+  AUTHORITY_ALREADY_ACTIVE: 'The certificate authority has its certificate already.',
+  AUTHORITY_CERTIFICATE_MISMATCH:
+    'The certificate is not one for this authority: another key, not a CA, or a chain that does not lead to it.',
+  POLICY_CODE_TAKEN: 'Another policy has this policy code.',
+  INVALID_CSR:
+    'The certificate signing request is unusable (unreadable, bad signature, or a signature algorithm not accepted); details name the rule.',
+  WEAK_KEY: 'The public key is not one certm3 certifies; details name each rule it breaks.',
+  REQUEST_ALREADY_EXISTS: 'A certificate request with this id exists.',
+  REQUEST_NOT_PENDING: 'The certificate request is no longer waiting to be issued.',
+  CERTIFICATE_ALREADY_KNOWN:
+    'This certificate (the same DER) is in the inventory already; details name it. One certificate is there once.',
+  NO_PRIVATE_KEY: 'certm3 holds no private key for this certificate: the requester kept it.',
+  PRIVATE_KEY_DESTROYED: 'The private key was destroyed; nothing can recover it.',
+  KEY_STILL_IN_USE: 'The key-encryption key still wraps data keys or is the current one; only a retired key is destroyed.',
   // Transport and processing
   VALIDATION_FAILED: 'The command body does not satisfy its schema; details name each field.',
   MALFORMED_MESSAGE: 'The message is not a usable command (not JSON, too large, missing or bad headers).',

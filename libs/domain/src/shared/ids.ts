@@ -38,6 +38,14 @@ export const streamIds = {
   usernameReservation: (username: string) => `username-${digestOf(identifierKey(username))}`,
   roleCodeReservation: (roleCode: string) => `role-code-${digestOf(identifierKey(roleCode))}`,
   organizationCodeReservation: (orgCode: string) => `org-code-${digestOf(identifierKey(orgCode))}`,
+  policy: (policyId: string) => `policy-${policyId}`,
+  policyCodeReservation: (policyCode: string) => `policy-code-${digestOf(identifierKey(policyCode))}`,
+  certificateRequest: (requestId: string) => `certificate-request-${requestId}`,
+  /** Keyed by the SHA-256 of the certificate's DER (hex, lower case). */
+  certificateFingerprint: (fingerprintSha256: string) =>
+    `certificate-fingerprint-${fingerprintSha256.replace(/:/g, '').toLowerCase()}`,
+  keyRotation: (rotationId: string) => `key-rotation-${rotationId}`,
+  encryptionKey: (keyId: string) => `encryption-key-${keyId}`,
   /** Every global holder of ADMIN (see access/administrators.ts). */
   administrators: () => 'system-administrators',
   /** Marks that the first administrator exists; created once, with "no stream" expected. */
