@@ -21,6 +21,14 @@ import { COMMAND_SERVICES, CommandExecutor } from './execution/command-executor'
 import { COMMAND_DEFINITIONS_TOKEN, ExecuteCommandHandler } from './execution/execute-command';
 import { CommandMetrics, CommandMetricsController } from './metrics/command-metrics';
 import { PasswordHasher } from './security/password-hasher';
+import { AuthoritySigningKeys } from './pki/authority-signing-keys';
+import {
+  KEY_ROTATION_SETTINGS,
+  KEY_ROTATION_SIGNAL,
+  KeyRotationProcess,
+  KeyRotationSettings,
+  KeyRotationSignal,
+} from './pki/key-rotation.process';
 import { COMMAND_TRANSPORT_SETTINGS, NatsCommandListener } from './transport/nats-command-listener';
 
 @Module({})
@@ -29,6 +37,7 @@ export class CommandApiModule {
     // Deny by default: a command whose contract declares no permission stops the process here.
     CommandExecutor.assertRunnable(Object.values(COMMAND_DEFINITIONS));
     const passwords = new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST);
+    const keyRotationSignal = new KeyRotationSignal();
     return {
       module: CommandApiModule,
       imports: [
@@ -54,20 +63,37 @@ export class CommandApiModule {
             digestKey: settings.COMMAND_DIGEST_KEY,
           },
         },
+        { provide: KEY_ROTATION_SIGNAL, useValue: keyRotationSignal },
+        {
+          provide: KEY_ROTATION_SETTINGS,
+          inject: [KEY_VAULT],
+          useFactory: (vault: RetryingConnection<KeyVault>): KeyRotationSettings => ({
+            batchSize: settings.KEY_REWRAP_BATCH_SIZE,
+            pollMs: settings.KEY_ROTATION_POLL_MS,
+            vault: () => vault.current,
+          }),
+        },
         {
           provide: COMMAND_SERVICES,
           inject: [KEY_VAULT],
-          useFactory: (vault: RetryingConnection<KeyVault>): CommandServices => ({
-            passwords,
-            keyVault: () => {
+          useFactory: (vault: RetryingConnection<KeyVault>): CommandServices => {
+            const keyVault = () => {
               if (!vault.current) throw new EventStoreUnavailableError(vault.describeUnavailability());
               return vault.current;
-            },
-          }),
+            };
+            return {
+              passwords,
+              keyVault,
+              pkiBaseUrl: settings.PKI_BASE_URL,
+              signingKeys: new AuthoritySigningKeys(keyVault),
+              keyRotation: keyRotationSignal,
+            };
+          },
         },
         { provide: COMMAND_DEFINITIONS_TOKEN, useValue: COMMAND_DEFINITIONS },
         CommandExecutor,
         SystemRolesUpgrade,
+        KeyRotationProcess,
         ExecuteCommandHandler,
         CommandMetrics,
         NatsCommandListener,

@@ -44,4 +44,20 @@ export class CommandApiSettings extends NatsClientSettings {
   @IsString()
   @Matches(POSTGRES_URL, { message: 'must be a postgres:// or postgresql:// URL' })
   KEY_VAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/certm3_key_vault';
+
+  /**
+   * Where relying parties reach certm3's CRLs, OCSP responder and CA certificates: issued certificates name
+   * `<PKI_BASE_URL>/crl/<caId>.crl`, `/ocsp` and `/ca/<caId>.crt` in their CDP and AIA.
+   */
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http:// or https:// URL' })
+  PKI_BASE_URL = 'http://localhost:3002';
+
+  /** Data keys re-wrapped per vault transaction during a key rotation. */
+  @WholeNumberSetting(1, 10_000)
+  KEY_REWRAP_BATCH_SIZE = 500;
+
+  /** How often (ms) the key rotation process looks for work nobody told it about. */
+  @WholeNumberSetting(100, 3_600_000)
+  KEY_ROTATION_POLL_MS = 5_000;
 }

@@ -32,6 +32,12 @@ export interface CommandContract<Name extends string = string, Shape extends Bod
   readonly body: Shape;
   /** The refusals the command's rules can give, besides the transport's and the executor's. */
   readonly refusals: readonly ErrorCode[];
+  /**
+   * Fields of the reply's data that only the first answer carries (an exported key): they are never
+   * recorded with the outcome, so a replay of the command id answers without them and names them in
+   * `withheld`. Ask again under a new command id.
+   */
+  readonly shownOnce?: readonly string[];
 }
 
 export type BodyOfContract<C extends CommandContract> = BodyOf<C['body']>;

@@ -5,6 +5,8 @@ import { USER_COMMANDS } from './identity/users.contracts';
 import { ROLE_COMMANDS } from './access/roles.contracts';
 import { ORGANIZATION_COMMANDS } from './organizations/organizations.contracts';
 import { AUTHORITY_COMMANDS } from './pki/authorities.contracts';
+import { ISSUANCE_COMMANDS } from './pki/issuance.contracts';
+import { POLICY_COMMANDS } from './pki/policies.contracts';
 
 /**
  * Every command the command API accepts, by name (the last token of its NATS subject). A context's
@@ -18,6 +20,8 @@ export const COMMANDS = {
   ...ORGANIZATION_COMMANDS,
   ...CERTIFICATE_COMMANDS,
   ...AUTHORITY_COMMANDS,
+  ...POLICY_COMMANDS,
+  ...ISSUANCE_COMMANDS,
 };
 
 export type Commands = typeof COMMANDS;

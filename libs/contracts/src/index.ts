@@ -13,3 +13,5 @@ export * from './access/roles.contracts';
 export * from './access/role-fields';
 export * from './organizations/organizations.contracts';
 export * from './pki/authorities.contracts';
+export * from './pki/policies.contracts';
+export * from './pki/issuance.contracts';

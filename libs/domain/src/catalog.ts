@@ -122,8 +122,7 @@ export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
   GroupCreated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupUpdated: { context: 'groups', schemaVersion: 1, secretFields: [] },
   GroupDeleted: { context: 'groups', schemaVersion: 1, secretFields: [] },
-  // Schema 2 describes the certificate (common name, SANs, key); readers parse the PEM of a version 1.
-  CertificateRegistered: { context: 'certificates', schemaVersion: 2, secretFields: [] },
+  CertificateRegistered: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   // A server-side key travels sealed only; never shown either.
   CertificateIssued: { context: 'certificates', schemaVersion: 1, secretFields: ['privateKey'] },
   PrivateKeyExported: { context: 'certificates', schemaVersion: 1, secretFields: [] },

@@ -12,6 +12,8 @@ export interface SealedSecret {
   readonly dataKeyId: string;
   /** base64 of `version | nonce | tag | ciphertext` (AES-256-GCM under the data key). */
   readonly ciphertext: string;
+  /** The key-encryption key that wrapped the data key when it was sealed (a rotation moves it later). */
+  readonly keyEncryptionKeyId?: string;
 }
 
 export interface KeyEncryptionKeyInfo {
@@ -21,11 +23,20 @@ export interface KeyEncryptionKeyInfo {
   readonly current: boolean;
   /** Data keys it wraps now. */
   readonly dataKeys: number;
+  readonly createdAt: string;
+  readonly retiredAt: string | null;
+  readonly destroyedAt: string | null;
 }
 
 export interface Rotation {
+  readonly rotationId: string;
   readonly oldKeyId: string;
   readonly newKeyId: string;
+  readonly startedAt: string;
+  /** When the last data key under an older key was re-wrapped; null while some are left. */
+  readonly completedAt: string | null;
+  /** Data keys this rotation re-wrapped so far. */
+  readonly rewrapped: number;
 }
 
 export interface KeyVault {
@@ -36,8 +47,13 @@ export interface KeyVault {
   /** Crypto-shredding of one secret: idempotent. */
   destroyDataKey(dataKeyId: string): Promise<void>;
   keyEncryptionKeys(): Promise<KeyEncryptionKeyInfo[]>;
-  /** A new current key-encryption key: every new data key is wrapped by it from now on. */
-  rotate(): Promise<Rotation>;
+  /**
+   * A new current key-encryption key: every new data key is wrapped by it from now on. The same
+   * `rotationId` again returns the rotation it made, and rotates nothing.
+   */
+  rotate(rotationId?: string): Promise<Rotation>;
+  /** Every rotation, oldest first. */
+  rotations(): Promise<Rotation[]>;
   /**
    * Re-wraps up to `limit` data keys still wrapped by an older key under the current one, in one
    * transaction (a crash loses at most the batch, which the next call redoes), and retires every older key

@@ -348,7 +348,9 @@ function readRequestedSans(
     refuse('extension-request', 'the subjectAltName extension cannot be read');
   }
   if (names.length === 0) refuse('san-value', 'the subjectAltName extension names nothing');
-  return names.map((name): SubjectAlternativeNameEntry => {
+  // A plain array: mapping the ASN.1 list itself would give another ASN.1 list (Array's species), which
+  // @peculiar/x509 then takes for encoded names (regression: issuing for a CSR with SANs failed).
+  return Array.from(names, (name): SubjectAlternativeNameEntry => {
     if (name.dNSName !== undefined) return { type: 'DNS', value: name.dNSName };
     if (name.rfc822Name !== undefined) return { type: 'EMAIL', value: name.rfc822Name };
     if (name.uniformResourceIdentifier !== undefined)

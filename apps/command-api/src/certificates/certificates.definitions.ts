@@ -1,4 +1,12 @@
-import { certificateDecider, CertificateCommand, refuse, streamIds, userDecider } from '@certm3/domain';
+import {
+  certificateDecider,
+  CertificateCommand,
+  certificateFingerprintReservation,
+  refuse,
+  streamIds,
+  userDecider,
+} from '@certm3/domain';
+import { StreamSession } from '../execution/stream-session';
 import { CERTIFICATE_COMMANDS } from '@certm3/contracts';
 import { CommandInput, defineCommandHandler, DefinitionsOf } from '../execution/command-definition';
 import { derivedId } from '../execution/derived-id';
@@ -39,8 +47,13 @@ export const CERTIFICATE_COMMAND_DEFINITIONS = {
     reads: ({ body, prepared }) => [
       streamIds.user(body.userId),
       streamIds.certificate(prepared.certificateId),
+      streamIds.certificateFingerprint(prepared.facts.fingerprintSha256),
     ],
     decide: async ({ body, prepared: { certificateId, pem, facts }, session }) => {
+      // One certificate is in the inventory once, race-free: its DER's fingerprint is reserved with the
+      // revision read (regression: one PEM registered 372 times for 191 users, and revoking one copy left
+      // the others active).
+      await reserveFingerprint(session, facts.fingerprintSha256, certificateId);
       // The owner's stream is held at commit: a deactivation meanwhile makes this decide again, and refuse.
       const owner = await session.load(streamIds.user(body.userId), userDecider);
       if (!owner.state.exists) refuse('NOT_FOUND', 'no such user');
@@ -70,3 +83,31 @@ export const CERTIFICATE_COMMAND_DEFINITIONS = {
   })),
   DeleteCertificate: onCertificateStream('DeleteCertificate', () => ({ type: 'DeleteCertificate' })),
 } satisfies DefinitionsOf<typeof CERTIFICATE_COMMANDS>;
+
+/**
+ * Reserves a certificate's fingerprint for `certificateId`; refused, naming the certificate that has it,
+ * while that one exists. (A reservation whose certificate never came to be — a process stopped between the
+ * two appends on a store without atomic multi-stream appends — is taken over after the grace period.)
+ */
+export async function reserveFingerprint(
+  session: StreamSession,
+  fingerprintSha256: string,
+  certificateId: string,
+): Promise<void> {
+  const streamId = streamIds.certificateFingerprint(fingerprintSha256);
+  const reservation = await session.load(streamId, certificateFingerprintReservation);
+  const holder = reservation.state.holder;
+  let holderUsesKey: boolean | undefined;
+  if (holder !== null && holder !== certificateId) {
+    holderUsesKey = (await session.load(streamIds.certificate(holder), certificateDecider)).state.exists;
+    if (holderUsesKey)
+      refuse('CERTIFICATE_ALREADY_KNOWN', undefined, [{ certificateId: holder, fingerprintSha256 }]);
+  }
+  session.append(
+    reservation,
+    certificateFingerprintReservation.decide(
+      { type: 'Reserve', ownerId: certificateId, now: session.now, holderUsesKey },
+      reservation.state,
+    ),
+  );
+}

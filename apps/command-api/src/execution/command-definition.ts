@@ -1,5 +1,6 @@
 import { BodyOfContract, CommandName, COMMANDS, ContractOf } from '@certm3/contracts';
 import { KeyVault } from '@certm3/key-vault';
+import { AuthoritySigningKeys } from '../pki/authority-signing-keys';
 import { PasswordHasher } from '../security/password-hasher';
 import { CommandContext, CommandResult } from './command-context';
 import { AccessCheck, AccessTarget } from './access-control';
@@ -10,6 +11,12 @@ export interface CommandServices {
   readonly passwords: PasswordHasher;
   /** The key vault once it is connected; UNAVAILABLE (as for the event store) until then. */
   readonly keyVault: () => KeyVault;
+  /** What issued certificates name in their CRL distribution point and AIA (PKI_BASE_URL). */
+  readonly pkiBaseUrl: string;
+  /** The authorities' private keys, opened from the vault once per instance. */
+  readonly signingKeys: AuthoritySigningKeys;
+  /** Tells the key rotation process a rotation began (it also looks by itself, now and then). */
+  readonly keyRotation?: { wake(): void };
 }
 
 export interface CommandInput<Name extends CommandName> {
@@ -48,6 +55,14 @@ export interface CommandDefinition<Name extends CommandName = CommandName, Prepa
    * permission applies. Left out: only a global grant will do.
    */
   target?(input: CommandInput<Name> & { readonly prepared: Prepared }): AccessTarget;
+  /**
+   * Where the permission applies when only a stream the command reads knows it (a certificate request is
+   * scoped by its policy's organization): run after the reads, through the session, so what it read is
+   * held at commit like everything else. Left out: `target`.
+   */
+  scope?(
+    input: CommandInput<Name> & { readonly prepared: Prepared; readonly session: StreamSession },
+  ): Promise<AccessTarget>;
   /**
    * For a contract with `selfService`: whether the actor acts on themselves, in which case the permission
    * is waived and `decide` must check what proves it.

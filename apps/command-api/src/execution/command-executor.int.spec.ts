@@ -1,3 +1,4 @@
+import { servicesWithoutVault } from '../testing/services-without-vault';
 import { randomUUID } from 'node:crypto';
 import {
   collect,
@@ -35,12 +36,7 @@ function definition(
 describe('command executor', () => {
   let database: ScratchDatabase;
   let store: PostgresEventStore;
-  const services = {
-    passwords: new PasswordHasher(10),
-    keyVault: () => {
-      throw new Error('no key vault in these tests');
-    },
-  };
+  const services = servicesWithoutVault(new PasswordHasher(10));
 
   beforeAll(async () => {
     database = await createScratchDatabase('certm3_executor');

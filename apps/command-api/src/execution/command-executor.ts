@@ -141,7 +141,10 @@ export class CommandExecutor {
             const reads = definition.reads?.(input);
             if (reads && reads.length > 0) await session.preload(reads);
             if (access && typeof permission === 'string' && !selfService)
-              await access.require(permission, target);
+              await access.require(
+                permission,
+                definition.scope ? await definition.scope({ ...input, session }) : target,
+              );
             const result: CommandResult = await definition.decide({
               ...input,
               session,
@@ -234,7 +237,7 @@ export class CommandExecutor {
     conditions: readonly StreamCondition[],
     target: AccessTarget | undefined,
   ): Promise<CommandReply> {
-    const outcome = outcomeRecord(context, reply, target);
+    const outcome = outcomeRecord(context, recordable(reply, definition.contract.shownOnce), target);
     try {
       const results = await session.flush(outcome, conditions);
       return withPosition(reply, serializePosition(results[results.length - 1].position));
@@ -281,6 +284,14 @@ function outcomeRecord(
     null,
   );
   return { streamId, events: [{ id: eventId, type, data, metadata }], expectedRevision: 'no_stream' };
+}
+
+/** The reply as it is recorded: without what only the first answer carries. */
+function recordable(reply: CommandReply, shownOnce: readonly string[] | undefined): CommandReply {
+  if (!reply.ok || !shownOnce || shownOnce.length === 0) return reply;
+  const data: Record<string, unknown> = { ...reply.data };
+  for (const field of shownOnce) delete data[field];
+  return { ok: true, data: { ...data, withheld: [...shownOnce] } as unknown as typeof reply.data };
 }
 
 /** An accepted command's reply names where its last event is in the log (read-your-writes). */

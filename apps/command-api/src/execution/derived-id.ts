@@ -6,7 +6,17 @@ import { eventIdFor } from '@certm3/event-store';
  */
 export function derivedId(
   commandId: string,
-  kind: 'user' | 'group' | 'certificate' | 'authority' | 'role' | 'organization' | `assignment/${string}`,
+  kind:
+    | 'user'
+    | 'group'
+    | 'certificate'
+    | 'authority'
+    | 'role'
+    | 'organization'
+    | 'policy'
+    | 'request'
+    | 'rotation'
+    | `assignment/${string}`,
 ): string {
   return eventIdFor(commandId, `new-${kind}`);
 }

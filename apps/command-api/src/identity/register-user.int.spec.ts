@@ -1,3 +1,4 @@
+import { servicesWithoutVault } from '../testing/services-without-vault';
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@certm3/event-store';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
@@ -39,12 +40,7 @@ describe('a registration refused for a taken name or address hashes no password'
   });
 
   it('hashes once per accepted registration and never for a refused one', async () => {
-    const executor = new CommandExecutor(store, {
-      passwords,
-      keyVault: () => {
-        throw new Error('no key vault here');
-      },
-    });
+    const executor = new CommandExecutor(store, servicesWithoutVault(passwords));
     const password = 'a long enough password';
     const admin = await executor.execute(
       COMMAND_DEFINITIONS.BootstrapAdministrator,

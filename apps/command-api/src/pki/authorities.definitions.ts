@@ -1,3 +1,4 @@
+import { createHash, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import {
   assertParentMaySign,
@@ -9,17 +10,21 @@ import {
 } from '@certm3/domain';
 import { AUTHORITY_COMMANDS } from '@certm3/contracts';
 import { SealedSecret } from '@certm3/key-vault';
-import { defineCommandHandler, DefinitionsOf } from '../execution/command-definition';
+import { CommandInput, defineCommandHandler, DefinitionsOf } from '../execution/command-definition';
 import { derivedId } from '../execution/derived-id';
+import { authorityKeyContext } from './authority-signing-keys';
+import { CommandValidationError } from '../execution/command-executor';
+import { StreamSession } from '../execution/stream-session';
+import { OpenedAuthority } from './authority-signing-keys';
 import {
   buildAuthorityCertificate,
+  buildAuthorityRequest,
   exportPrivateKey,
   generateKeyPair,
-  importPrivateKey,
 } from './certificate-builder';
+import { publicKeyFingerprint } from './issuance.definitions';
 
-/** What a CA's sealed key is bound to in the vault: it opens as this authority's key only. */
-export const authorityKeyContext = (caId: string) => `certificate-authority/${caId}/private-key`;
+export { authorityKeyContext };
 
 const DAY = 86_400_000;
 
@@ -73,8 +78,15 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
       const notAfter = new Date(now.getTime() + body.validityDays * DAY).toISOString();
       const pathLength = body.pathLength ?? null;
       let parent: ParentAuthority | null = null;
-      let issuer: { certificate: x509.X509Certificate; privateKey: CryptoKeyLike } | undefined;
+      let issuer: OpenedAuthority | undefined;
       let parentChain = '';
+      if (body.external) {
+        if (body.parentId)
+          throw new CommandValidationError([
+            { field: 'external', message: 'an external authority has no certm3 parent: leave out parentId' },
+          ]);
+        return prepareExternal(caId, body, await material(), session);
+      }
       if (body.parentId) {
         const parentStream = await session.load(
           streamIds.certificateAuthority(body.parentId),
@@ -89,17 +101,7 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
         parent = asParent(parentStream.state);
         // Checked before the parent's key is opened and used: a refusal signs nothing.
         assertParentMaySign(parent, notAfter, pathLength);
-        const pkcs8 = await services
-          .keyVault()
-          .open(parentStream.state.privateKey, authorityKeyContext(body.parentId));
-        try {
-          issuer = {
-            certificate: new x509.X509Certificate(parentStream.state.certificatePem),
-            privateKey: await importPrivateKey(pkcs8, parentStream.state.keyAlgorithm),
-          };
-        } finally {
-          pkcs8.fill(0);
-        }
+        issuer = await services.signingKeys.open(parentStream.state);
         parentChain = parentStream.state.chainPem;
       }
       const { keys, sealed } = await material();
@@ -137,6 +139,23 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
     },
   }),
 
+  ActivateCertificateAuthority: defineCommandHandler('ActivateCertificateAuthority', {
+    prepare: ({ body }) => readOfflineCertificate(body.certificatePem, body.chainPem ?? ''),
+    target: ({ body }) => ({ type: 'certificate_authority', id: body.id }),
+    reads: ({ body }) => [streamIds.certificateAuthority(body.id)],
+    decide: async ({ body, prepared, session }) => {
+      const stream = await session.load(streamIds.certificateAuthority(body.id), certificateAuthorityDecider);
+      if (stream.state.exists && stream.state.pending && prepared.problem)
+        refuse('AUTHORITY_CERTIFICATE_MISMATCH', prepared.problem, [{ rule: prepared.rule }]);
+      const { revision } = await session.decideAndAppend(
+        streamIds.certificateAuthority(body.id),
+        certificateAuthorityDecider,
+        { type: 'ActivateCertificateAuthority', ...prepared.issued },
+      );
+      return { id: body.id, revision, certificatePem: prepared.issued.certificatePem };
+    },
+  }),
+
   DisableCertificateAuthority: defineCommandHandler('DisableCertificateAuthority', {
     target: ({ body }) => ({ type: 'certificate_authority', id: body.caId }),
     reads: ({ body }) => [streamIds.certificateAuthority(body.caId)],
@@ -151,5 +170,86 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
   }),
 } satisfies DefinitionsOf<typeof AUTHORITY_COMMANDS>;
 
-type CryptoKeyLike = Awaited<ReturnType<typeof importPrivateKey>>;
 type CryptoKeyPairLike = Awaited<ReturnType<typeof generateKeyPair>>;
+
+type CreateBody = CommandInput<'CreateCertificateAuthority'>['body'];
+
+/** An authority an offline parent signs: its key sealed here, its CSR in the reply, no certificate yet. */
+async function prepareExternal(
+  caId: string,
+  body: CreateBody,
+  { keys, sealed }: { keys: CryptoKeyPairLike; sealed: SealedSecret },
+  session: StreamSession,
+) {
+  const csrPem = await buildAuthorityRequest({ subject: body.subject, keys });
+  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const { revision } = await session.decideAndAppend(
+    streamIds.certificateAuthority(caId),
+    certificateAuthorityDecider,
+    {
+      type: 'PrepareCertificateAuthority',
+      caId,
+      name: body.name,
+      subject: body.subject,
+      keyAlgorithm: body.keyAlgorithm,
+      organizationId: body.organizationId ?? null,
+      csrPem,
+      publicKeyFingerprint: publicKeyFingerprint(spki),
+      privateKey: sealed,
+    },
+  );
+  return { id: caId, revision, status: 'pending_certificate', csrPem };
+}
+
+/**
+ * What an offline parent's certificate says, checked as far as it can be without the authority's stream: a
+ * CA certificate, inside its validity, signed by the first certificate of the chain, each of which is
+ * signed by the next, up to a self-signed root. The key it certifies is compared in the decider.
+ */
+async function readOfflineCertificate(certificatePem: string, chainPem: string) {
+  let certificate: x509.X509Certificate;
+  let chain: x509.X509Certificate[];
+  try {
+    certificate = new x509.X509Certificate(certificatePem);
+    const blocks = chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0 && chainPem.trim() !== '') throw new Error('no PEM certificate in chainPem');
+    chain = blocks.map((block) => new x509.X509Certificate(block));
+  } catch {
+    throw new CommandValidationError([
+      { field: 'certificatePem', message: 'certificatePem and chainPem must be PEM X.509 certificates' },
+    ]);
+  }
+  const spki = Buffer.from(certificate.publicKey.rawData);
+  const basic = certificate.getExtension(x509.BasicConstraintsExtension);
+  let problem: string | undefined;
+  let rule = '';
+  if (!basic?.ca)
+    [problem, rule] = ['the certificate is not a CA certificate (basicConstraints CA:true)', 'ca'];
+  const links = [certificate, ...chain];
+  for (let index = 0; !problem && index < links.length; index += 1) {
+    const signer = links[index + 1] ?? (index === links.length - 1 ? links[index] : undefined);
+    const verified = signer
+      ? await links[index].verify({ publicKey: signer.publicKey, signatureOnly: true })
+      : false;
+    if (!verified)
+      [problem, rule] = [
+        `certificate ${index} of the chain is not signed by the next one (or the root by itself)`,
+        'chain',
+      ];
+  }
+  const pathLength = basic?.pathLength ?? null;
+  return {
+    problem,
+    rule,
+    issued: {
+      certifiedPublicKeyFingerprint: publicKeyFingerprint(spki),
+      certificatePem: certificate.toString('pem'),
+      chainPem: links.map((item) => item.toString('pem')).join('\n') + '\n',
+      serialNumber: certificate.serialNumber,
+      notBefore: certificate.notBefore.toISOString(),
+      notAfter: certificate.notAfter.toISOString(),
+      fingerprint: createHash('sha256').update(Buffer.from(certificate.rawData)).digest('hex'),
+      pathLength,
+    },
+  };
+}

@@ -69,6 +69,7 @@ describe('certificate authorities over NATS', () => {
     expect(created.data.privateKey).toEqual({
       dataKeyId: expect.any(String),
       ciphertext: expect.any(String),
+      keyEncryptionKeyId: expect.any(String),
     });
     const everything = JSON.stringify(
       (await collect(store.readAll())).map(({ data, metadata }) => ({ data, metadata })),

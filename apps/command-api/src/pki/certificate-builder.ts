@@ -60,15 +60,23 @@ export async function exportPrivateKey(key: CryptoKey): Promise<Buffer> {
   return Buffer.from(await subtle.exportKey('pkcs8', key));
 }
 
-export async function importPrivateKey(pkcs8: Uint8Array, algorithm: CaKeyAlgorithm): Promise<CryptoKey> {
+export async function importPrivateKey(
+  pkcs8: Uint8Array,
+  algorithm: CaKeyAlgorithm,
+  options: { readonly extractable?: boolean } = {},
+): Promise<CryptoKey> {
   const parameters = KEY_PARAMETERS[algorithm];
   const importParameters =
     parameters.name === 'ECDSA'
       ? parameters
       : { name: parameters.name, hash: (parameters as RsaHashedKeyGenParams).hash };
-  return subtle.importKey('pkcs8', pkcs8, importParameters as webcrypto.RsaHashedImportParams, true, [
-    'sign',
-  ]);
+  return subtle.importKey(
+    'pkcs8',
+    pkcs8,
+    importParameters as webcrypto.RsaHashedImportParams,
+    options.extractable ?? true,
+    ['sign'],
+  );
 }
 
 /** A positive 128-bit serial number from the CSPRNG, as hex. */
@@ -101,7 +109,8 @@ export interface BuiltCertificate {
 function built(certificate: x509.X509Certificate, serialNumber: string): BuiltCertificate {
   return {
     certificate,
-    pem: certificate.toString('pem'),
+    // Ends with a line break, so that PEMs put one after the other make a chain openssl reads.
+    pem: `${certificate.toString('pem')}\n`,
     serialNumber,
     notBefore: certificate.notBefore.toISOString(),
     notAfter: certificate.notAfter.toISOString(),
@@ -226,4 +235,21 @@ export async function buildLeafCertificate(input: {
     extensions,
   });
   return built(certificate, serialNumber);
+}
+
+/** The PKCS#10 request an offline parent signs for a new authority: its subject, its key, CA:true asked. */
+export async function buildAuthorityRequest(input: {
+  readonly subject: DistinguishedName;
+  readonly keys: CryptoKeyPair;
+}): Promise<string> {
+  const request = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: name(input.subject),
+    keys: asX509(input.keys),
+    signingAlgorithm: asX509(signingAlgorithm(input.keys.privateKey)),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  return request.toString('pem');
 }

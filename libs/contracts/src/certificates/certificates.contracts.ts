@@ -18,7 +18,13 @@ export const CERTIFICATE_COMMANDS = commandSet(
       userId: field.uuid(),
       certificateData: field.text({ maxLength: 32_768 }).describe('exactly one PEM X.509 certificate'),
     },
-    refusals: ['NOT_FOUND', 'USER_INACTIVE', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_ALREADY_REGISTERED'],
+    refusals: [
+      'NOT_FOUND',
+      'USER_INACTIVE',
+      'CERTIFICATE_EXPIRED',
+      'CERTIFICATE_ALREADY_REGISTERED',
+      'CERTIFICATE_ALREADY_KNOWN',
+    ],
   }),
   defineCommand({
     name: 'RevokeCertificate',

@@ -13,7 +13,7 @@ export const PERMISSION_VOCABULARY = {
   groups: ['create', 'read', 'update', 'delete', 'manage_members'],
   roles: ['create', 'read', 'update', 'delete', 'assign'],
   organizations: ['create', 'read', 'update', 'delete', 'manage_members'],
-  keys: ['create', 'read', 'rotate', 'destroy'],
+  keys: ['create', 'read', 'rotate', 'destroy', 'export'],
   authorities: ['create', 'read', 'disable'],
 } as const;
 

@@ -1,5 +1,6 @@
 import { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
+import { sameJson } from '../shared/same-json';
 import {
   CertificateDescription,
   CertificateEvent,
@@ -147,7 +148,7 @@ export function decideCertificate(command: CertificateCommand, state: Certificat
           command.application === undefined ? certificate.metadata.application : command.application,
         notes: command.notes === undefined ? certificate.metadata.notes : command.notes,
       };
-      if (JSON.stringify(next) === JSON.stringify(certificate.metadata)) return [];
+      if (sameJson(next, certificate.metadata)) return [];
       return [
         { type: 'CertificateMetadataSet', data: { certificateId: certificate.certificateId, ...next } },
       ];

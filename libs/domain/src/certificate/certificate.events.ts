@@ -51,7 +51,7 @@ export interface StoredPrivateKey extends SealedPrivateKey {
 /** Facts about one certificate, in stream `certificate-<certificateId>`. */
 export type CertificateEvent =
   | {
-      /** Seed 000's import of an outside certificate (schema 2 adds its description; 1 had none). */
+      /** Seed 000's import of an outside certificate; readers derive its description from the PEM. */
       type: 'CertificateRegistered';
       data: { certificateId: string; userId: string; certificateData: string } & CertificateFacts &
         Partial<CertificateDescription>;

@@ -1,5 +1,6 @@
 import { Decider } from '../shared/decider';
 import { refuse } from '../shared/domain-error';
+import { sameJson } from '../shared/same-json';
 import { PolicyRules } from './policy-rules';
 
 /**
@@ -87,7 +88,7 @@ export function decidePolicy(command: PolicyCommand, state: PolicyState): Policy
         next.name === policy.name &&
         next.description === policy.description &&
         next.issuerId === policy.issuerId &&
-        JSON.stringify(next.policyRules) === JSON.stringify(policy.policyRules);
+        sameJson(next.policyRules, policy.policyRules);
       return unchanged ? [] : [{ type: 'PolicyUpdated', data: next }];
     }
     case 'ActivatePolicy':

@@ -28,6 +28,15 @@ export type CommandOutcomeEvent =
 /** The resource a command acts on, as the audit log names it. */
 export interface CommandTarget {
   readonly type:
-    'user' | 'group' | 'certificate' | 'certificate_authority' | 'role' | 'organization' | 'system';
+    | 'user'
+    | 'group'
+    | 'certificate'
+    | 'certificate_authority'
+    | 'certificate_request'
+    | 'policy'
+    | 'encryption_key'
+    | 'role'
+    | 'organization'
+    | 'system';
   readonly id: string;
 }

@@ -69,7 +69,8 @@ export const ERROR_CODES = {
     'This certificate (the same DER) is in the inventory already; details name it. One certificate is there once.',
   NO_PRIVATE_KEY: 'certm3 holds no private key for this certificate: the requester kept it.',
   PRIVATE_KEY_DESTROYED: 'The private key was destroyed; nothing can recover it.',
-  KEY_STILL_IN_USE: 'The key-encryption key still wraps data keys or is the current one; only a retired key is destroyed.',
+  KEY_STILL_IN_USE:
+    'The key-encryption key still wraps data keys or is the current one; only a retired key is destroyed.',
   // Transport and processing
   VALIDATION_FAILED: 'The command body does not satisfy its schema; details name each field.',
   MALFORMED_MESSAGE: 'The message is not a usable command (not JSON, too large, missing or bad headers).',

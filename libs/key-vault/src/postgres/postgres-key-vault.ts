@@ -45,12 +45,41 @@ CREATE TABLE IF NOT EXISTS key_vault.data_keys (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS data_keys_key_id ON key_vault.data_keys (key_id);
+CREATE TABLE IF NOT EXISTS key_vault.rotations (
+  rotation_id uuid PRIMARY KEY,
+  old_key_id uuid NOT NULL REFERENCES key_vault.key_encryption_keys (key_id),
+  new_key_id uuid NOT NULL REFERENCES key_vault.key_encryption_keys (key_id),
+  started_at timestamptz NOT NULL DEFAULT now(),
+  completed_at timestamptz,
+  rewrapped integer NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS key_vault.destroyed_data_keys (
   data_key_id uuid PRIMARY KEY,
   destroyed_at timestamptz NOT NULL DEFAULT now()
 );`;
 
 const SCHEMA_LOCK = 0x63657274_6d33_6b76n;
+
+interface RotationRow {
+  rotation_id: string;
+  old_key_id: string;
+  new_key_id: string;
+  started_at: Date;
+  completed_at: Date | null;
+  rewrapped: number;
+}
+const ROTATION_COLUMNS =
+  'SELECT rotation_id, old_key_id, new_key_id, started_at, completed_at, rewrapped FROM key_vault.rotations';
+function rotationOf(row: RotationRow): Rotation {
+  return {
+    rotationId: row.rotation_id,
+    oldKeyId: row.old_key_id,
+    newKeyId: row.new_key_id,
+    startedAt: row.started_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+    rewrapped: row.rewrapped,
+  };
+}
 
 export interface PostgresKeyVaultOptions {
   readonly url: string;
@@ -118,9 +147,11 @@ export class PostgresKeyVault implements KeyVault {
   async seal(plaintext: Uint8Array, context: string): Promise<SealedSecret> {
     const dataKeyId = randomUUID();
     const dataKey = newKey();
+    let wrappedBy = '';
     try {
       await this.transaction(async (client) => {
         const { keyId, kek } = await this.currentKey(client);
+        wrappedBy = keyId;
         await client.query(
           'INSERT INTO key_vault.data_keys (data_key_id, key_id, wrapped_key) VALUES ($1, $2, $3)',
           [dataKeyId, keyId, seal(kek, dataKey, dekContext(dataKeyId))],
@@ -129,6 +160,7 @@ export class PostgresKeyVault implements KeyVault {
       return {
         dataKeyId,
         ciphertext: seal(dataKey, plaintext, secretContext(dataKeyId, context)).toString('base64'),
+        keyEncryptionKeyId: wrappedBy,
       };
     } finally {
       wipe(dataKey);
@@ -180,8 +212,11 @@ export class PostgresKeyVault implements KeyVault {
       status: KeyEncryptionKeyInfo['status'];
       is_current: boolean;
       data_keys: number;
+      created_at: Date;
+      retired_at: Date | null;
+      destroyed_at: Date | null;
     }>(
-      `SELECT k.key_id, k.status, k.is_current,
+      `SELECT k.key_id, k.status, k.is_current, k.created_at, k.retired_at, k.destroyed_at,
               (SELECT count(*)::int FROM key_vault.data_keys d WHERE d.key_id = k.key_id) AS data_keys
          FROM key_vault.key_encryption_keys k ORDER BY k.created_at, k.key_id`,
     );
@@ -190,21 +225,41 @@ export class PostgresKeyVault implements KeyVault {
       status: row.status,
       current: row.is_current,
       dataKeys: row.data_keys,
+      createdAt: row.created_at.toISOString(),
+      retiredAt: row.retired_at?.toISOString() ?? null,
+      destroyedAt: row.destroyed_at?.toISOString() ?? null,
     }));
   }
 
-  async rotate(): Promise<Rotation> {
+  async rotate(rotationId: string = randomUUID()): Promise<Rotation> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ key_id: string }>(
         'SELECT key_id FROM key_vault.key_encryption_keys WHERE is_current FOR UPDATE',
       );
+      // A rotation asked for again (a command decided twice) is the one already made.
+      const done = await client.query<RotationRow>(`${ROTATION_COLUMNS} WHERE rotation_id = $1`, [
+        rotationId,
+      ]);
+      if (done.rows.length > 0) return rotationOf(done.rows[0]);
       const oldKeyId = rows[0].key_id;
       await client.query('UPDATE key_vault.key_encryption_keys SET is_current = false WHERE key_id = $1', [
         oldKeyId,
       ]);
       const newKeyId = await this.createCurrentKey(client);
-      return { oldKeyId, newKeyId };
+      const { rows: made } = await client.query<RotationRow>(
+        `INSERT INTO key_vault.rotations (rotation_id, old_key_id, new_key_id) VALUES ($1, $2, $3)
+         RETURNING rotation_id, old_key_id, new_key_id, started_at, completed_at, rewrapped`,
+        [rotationId, oldKeyId, newKeyId],
+      );
+      return rotationOf(made[0]);
     });
+  }
+
+  async rotations(): Promise<Rotation[]> {
+    const { rows } = await this.pool.query<RotationRow>(
+      `${ROTATION_COLUMNS} ORDER BY started_at, rotation_id`,
+    );
+    return rows.map(rotationOf);
   }
 
   async rewrapBatch(limit: number): Promise<{ rewrapped: number; remaining: number }> {
@@ -238,6 +293,15 @@ export class PostgresKeyVault implements KeyVault {
         'SELECT count(*)::int AS n FROM key_vault.data_keys WHERE key_id <> $1',
         [currentId],
       );
+      // Counted in the batch's own transaction, so a worker killed half-way neither loses nor repeats a count.
+      if (rows.length > 0)
+        await client.query(
+          `UPDATE key_vault.rotations SET rewrapped = rewrapped + $1
+            WHERE rotation_id = (SELECT rotation_id FROM key_vault.rotations WHERE new_key_id = $2)`,
+          [rows.length, currentId],
+        );
+      if (left[0].n === 0)
+        await client.query('UPDATE key_vault.rotations SET completed_at = now() WHERE completed_at IS NULL');
       return { rewrapped: rows.length, remaining: left[0].n };
     });
   }
