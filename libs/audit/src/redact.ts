@@ -4,8 +4,20 @@ import { EVENT_CATALOG, isEventType, isLegacyBodyDigest } from '@certm3/domain';
 const SECRET_FIELD = /password|secret|token|private.?key|key.?material|mfa/i;
 export const REDACTED = '[redacted]';
 
-/** Any value with secret-looking field names redacted, at any depth. */
+/**
+ * Key material, recognised by what the value is whatever field holds it: a sealed secret of the key vault
+ * (a data key's id with its ciphertext: useless without the vault, yet never shown) or a PEM private key.
+ */
+export function isKeyMaterial(value: unknown): boolean {
+  if (typeof value === 'string') return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const fields = value as Record<string, unknown>;
+  return typeof fields.dataKeyId === 'string' && typeof fields.ciphertext === 'string';
+}
+
+/** Any value with secret-looking field names, or holding key material, redacted, at any depth. */
 export function redact(value: unknown): unknown {
+  if (isKeyMaterial(value)) return REDACTED;
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === 'object') {
     return Object.fromEntries(

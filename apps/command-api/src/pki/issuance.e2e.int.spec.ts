@@ -415,6 +415,62 @@ describe('certificate issuance over NATS', () => {
     );
   });
 
+  it.each([
+    ['DeactivatePolicy', (ids: { policyId: string; caId: string }) => ({ policyId: ids.policyId })],
+    ['DisableCertificateAuthority', (ids: { policyId: string; caId: string }) => ({ caId: ids.caId })],
+  ])(
+    'issues nothing after a concurrent %s committed (the decision holds at commit)',
+    async (stop, bodyOf) => {
+      const raceCa = ok(
+        await client.reply('CreateCertificateAuthority', {
+          name: `Race ${stop}`,
+          subject: { commonName: `race ${stop}` },
+          keyAlgorithm: 'ECDSA_P256',
+          validityDays: 3650,
+        }),
+      ).id;
+      const racePolicy = ok(
+        await client.reply('CreatePolicy', {
+          policyCode: `race-${stop}`,
+          name: 'Race',
+          issuerId: raceCa,
+          policyRules: {},
+        }),
+      ).id;
+      ok(await client.reply('ActivatePolicy', { policyId: racePolicy }));
+      const submit = (index: number) =>
+        client.reply('SubmitCertificateRequest', {
+          policyId: racePolicy,
+          subject: { commonName: `race-${index}.example.com` },
+          keyAlgorithm: 'ECDSA_P256',
+        });
+      const replies = await Promise.all([
+        ...Array.from({ length: 10 }, (_, index) => submit(index)),
+        client.reply(stop, bodyOf({ policyId: racePolicy, caId: raceCa })),
+        ...Array.from({ length: 10 }, (_, index) => submit(10 + index)),
+      ]);
+      expect(replies[10]).toMatchObject({ ok: true });
+      const log = await collect(store.readAll());
+      const stopped = log.findIndex(
+        (event) =>
+          (event.type === 'PolicyDeactivated' && event.data.policyId === racePolicy) ||
+          (event.type === 'CertificateAuthorityDisabled' && event.data.caId === raceCa),
+      );
+      const issuedAfter = log
+        .slice(stopped)
+        .filter((event) => event.type === 'CertificateIssued' && event.data.caId === raceCa);
+      expect(issuedAfter).toEqual([]);
+      const refusals = replies.filter((reply) => !reply.ok).map((reply) => !reply.ok && reply.error.code);
+      expect(new Set(refusals)).toEqual(
+        new Set(
+          refusals.length === 0
+            ? []
+            : [stop === 'DeactivatePolicy' ? 'POLICY_NOT_ACTIVE' : 'AUTHORITY_DISABLED'],
+        ),
+      );
+    },
+  );
+
   it('refuses issuance under a disabled authority', async () => {
     ok(await client.reply('DisableCertificateAuthority', { caId }));
     expect(
