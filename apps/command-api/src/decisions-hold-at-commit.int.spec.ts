@@ -58,9 +58,10 @@ describe('decisions hold at commit: concurrent commands never act on a stale rea
     events.findIndex(match);
 
   it('DeactivateUser ‖ RegisterCertificate for that user never leaves a certificate registered after the deactivation', async () => {
-    const pem = await createTestCertificate();
     const rounds = await Promise.all(
       Array.from({ length: 40 }, async () => {
+        // A certificate of its own per round: one certificate is in the inventory once.
+        const pem = await createTestCertificate();
         const userId = await registerUser();
         const [, registered] = await Promise.all([
           client.reply('DeactivateUser', { userId }),

@@ -50,6 +50,18 @@ describe('RotateEncryptionKey', () => {
       KEY_ROTATION_POLL_MS: '200',
     });
     await api.started();
+    // Listening starts once the start-up work is done (after the HTTP port is up): until then, no responders.
+    await eventually(async () => {
+      const probe = await CommandClient.connect(prefix);
+      try {
+        await probe.reply('RotateEncryptionKey', {}, { actorId: null });
+        return true;
+      } catch {
+        return undefined;
+      } finally {
+        await probe.close();
+      }
+    });
   };
 
   beforeAll(async () => {

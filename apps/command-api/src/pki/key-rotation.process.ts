@@ -100,6 +100,21 @@ export class KeyRotationProcess implements OnApplicationBootstrap, OnModuleDestr
     return this.running;
   }
 
+  /**
+   * Records what the vault shows before this instance serves (its first key-encryption key, on a new
+   * vault), so the keys sealed under it name a key the log knows. A vault not reachable yet is left to the
+   * periodic run.
+   */
+  async recordBeforeServing(): Promise<void> {
+    const vault = this.settings.vault();
+    if (!vault) return;
+    try {
+      await this.recordVaultState(vault);
+    } catch (error) {
+      this.logger.warn({ message: 'could not record the key vault’s keys yet', error: describeError(error) });
+    }
+  }
+
   private async runOnce(): Promise<void> {
     const vault = this.settings.vault();
     if (!vault) return;

@@ -8,6 +8,7 @@ import { describeError, isUuid } from '@certm3/common';
 import { failure } from '../execution/command-executor';
 import { ExecuteCommand } from '../execution/execute-command';
 import { SystemRolesUpgrade } from '../access/system-roles-upgrade';
+import { KeyRotationProcess } from '../pki/key-rotation.process';
 import { CommandMetrics } from '../metrics/command-metrics';
 import { parseCommandMessage } from './parse-command-message';
 import { respond } from './respond';
@@ -47,6 +48,7 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     private readonly commandBus: CommandBus,
     private readonly metrics: CommandMetrics,
     private readonly upgrade: SystemRolesUpgrade,
+    private readonly keyRotation: KeyRotationProcess,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,6 +60,8 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
       async (connection) => {
         // A log written before roles existed gets its system roles before the first command is decided.
         await this.upgrade.ensure();
+        // The vault's first key-encryption key is in the log before the first key is sealed under it.
+        await this.keyRotation.recordBeforeServing();
         const subject = commandSubjectWildcard(this.settings.subjectPrefix);
         this.subscription = connection.subscribe(subject, {
           queue: `${this.settings.subjectPrefix}-command-api`,
