@@ -380,13 +380,14 @@ export const ISSUANCE_COMMAND_DEFINITIONS = {
     actsOnSelf: () => true,
     decide: async ({ body, session, services, access, context }) => {
       const stream = await session.load(streamIds.certificate(body.certificateId), certificateDecider);
-      const certificate = withPrivateKey(stream.state);
-      if (certificate.userId !== context.actorId)
+      // Anyone but the owner is asked for keys:export first: what a certificate has is not told to them.
+      if (!stream.state.exists || stream.state.userId !== context.actorId)
         await access!.require('keys:export', {
           type: 'certificate',
           id: body.certificateId,
-          organizationId: certificate.organizationId,
+          organizationId: stream.state.exists ? stream.state.organizationId : null,
         });
+      const certificate = withPrivateKey(stream.state);
       const { revision } = await session.decideAndAppend(
         streamIds.certificate(body.certificateId),
         certificateDecider,

@@ -258,6 +258,10 @@ describe('certificate issuance over NATS', () => {
       ok: false,
       error: { code: 'PERMISSION_DENIED', details: [{ permission: 'keys:export' }] },
     });
+    // Nor is an unknown certificate told apart from one they may not export.
+    expect(
+      await client.reply('ExportPrivateKey', { certificateId: randomUUID(), passphrase }, { actorId: other }),
+    ).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
 
     ok(await client.reply('DestroyPrivateKey', { certificateId }));
     expect(await client.reply('ExportPrivateKey', { certificateId, passphrase })).toMatchObject({
