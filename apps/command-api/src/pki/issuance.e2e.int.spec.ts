@@ -475,6 +475,57 @@ describe('certificate issuance over NATS', () => {
     },
   );
 
+  it('needs certificates:create in the policy’s organization: a requester of one organization asks under its policies only', async () => {
+    const organization = async (code: string) =>
+      ok(
+        await client.reply('CreateOrganization', {
+          orgCode: `${code}_${randomUUID().slice(0, 6).toUpperCase()}`,
+          name: code,
+        }),
+      ).id;
+    const [acme, globex] = [await organization('ACME'), await organization('GLOBEX')];
+    const policyIn = async (organizationId: string) => {
+      const id = ok(
+        await client.reply('CreatePolicy', {
+          policyCode: `org-${organizationId.slice(0, 8)}`,
+          name: 'Per organization',
+          issuerId: caId,
+          organizationId,
+          policyRules: {},
+        }),
+      ).id;
+      ok(await client.reply('ActivatePolicy', { policyId: id }));
+      return id;
+    };
+    const [acmePolicy, globexPolicy] = [await policyIn(acme), await policyIn(globex)];
+    const requester = ok(
+      await client.reply('RegisterUser', {
+        username: `requester-${randomUUID().slice(0, 6)}`,
+        email: `requester-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long enough password',
+      }),
+    ).id;
+    ok(await client.reply('AddUserToOrganization', { userId: requester, organizationId: acme }));
+    ok(
+      await client.reply('AssignRole', {
+        userId: requester,
+        roleId: '0c7d8a1e-5b7f-5e0a-8f3c-1a2b3c4d5e03', // REQUESTER
+        organizationId: acme,
+      }),
+    );
+    const submit = (policy: string) =>
+      client.reply(
+        'SubmitCertificateRequest',
+        { policyId: policy, subject: { commonName: 'scoped.example.com' }, keyAlgorithm: 'ECDSA_P256' },
+        { actorId: requester },
+      );
+    expect(await submit(acmePolicy)).toMatchObject({ ok: true, data: { status: 'issued' } });
+    expect(await submit(globexPolicy)).toMatchObject({
+      ok: false,
+      error: { code: 'PERMISSION_DENIED', details: [{ permission: 'certificates:create' }] },
+    });
+  });
+
   it('refuses issuance under a disabled authority', async () => {
     ok(await client.reply('DisableCertificateAuthority', { caId }));
     expect(
