@@ -32,7 +32,8 @@ export async function prepareReadModel(
           ...model.tableContents.tables.map((table) => ({
             name: table.name,
             columns: Object.keys(table.columns),
-            hidden: table.hiddenFromReader,
+            // Every column hidden: no grant at all, and any the reader holds is revoked.
+            hidden: table.closedToReader ? Object.keys(table.columns) : table.hiddenFromReader,
           })),
           ...model.tableContents.views.map((view) => view.name),
         ],

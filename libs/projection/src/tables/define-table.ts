@@ -41,6 +41,16 @@ export interface TableSpec<Columns extends Record<string, AnyColumn>> {
    */
   readonly hiddenFromReader?: readonly ColumnName<Columns>[];
   /**
+   * The reader role may not select the table at all (sealed private keys, key-encryption keys): it gets no
+   * grant on it, and one it holds (a database of an earlier release) is revoked. Views over it still work.
+   */
+  readonly closedToReader?: boolean;
+  /**
+   * Columns a verify report shows only as a SHA-256 digest (`sha256:<hex>`), never as stored: the report is
+   * printed and logged, and ciphertext has no place in either. Rows are still compared by their values.
+   */
+  readonly redactedInReports?: readonly ColumnName<Columns>[];
+  /**
    * Rows are only ever inserted (an audit log): a rebuild inserts the rows the log adds and refuses, changing
    * nothing, when the rebuilt table would delete or change a row the live one holds (RebuildRefusedError).
    * The guard triggers that refuse UPDATE, DELETE and TRUNCATE are the table's own `triggers`.
@@ -78,6 +88,10 @@ export interface TableDefinition<
   readonly triggers: readonly TriggerDefinition[];
   /** Columns the reader role may not select (see TableSpec.hiddenFromReader). */
   readonly hiddenFromReader: readonly string[];
+  /** See TableSpec.closedToReader. */
+  readonly closedToReader: boolean;
+  /** See TableSpec.redactedInReports. */
+  readonly redactedInReports: readonly string[];
   /** See TableSpec.appendOnly. */
   readonly appendOnly: boolean;
 }
@@ -200,6 +214,9 @@ export function tableDefinition<const Name extends string, const Columns extends
   const hiddenFromReader = (spec.hiddenFromReader ?? []).map((column) => known(column, 'hiddenFromReader'));
   if (hiddenFromReader.some((column) => primaryKey.includes(column)))
     throw new Error(`table ${name}: a primary key column cannot be hidden from the reader`);
+  const redactedInReports = (spec.redactedInReports ?? []).map((column) =>
+    known(column, 'redactedInReports'),
+  );
   return {
     name,
     columns: spec.columns,
@@ -210,6 +227,8 @@ export function tableDefinition<const Name extends string, const Columns extends
     indexes,
     triggers,
     hiddenFromReader,
+    closedToReader: spec.closedToReader ?? false,
+    redactedInReports,
     appendOnly: spec.appendOnly ?? false,
   };
 }
