@@ -11,4 +11,8 @@ export const RESERVATION_EVENT_TYPES = [
   'RoleCodeReleased',
   'OrganizationCodeReserved',
   'OrganizationCodeReleased',
+  'PolicyCodeReserved',
+  'PolicyCodeReleased',
+  'CertificateFingerprintReserved',
+  'CertificateFingerprintReleased',
 ] as const;

@@ -37,12 +37,31 @@ export const certm3Model = defineReadModel({
     'UserRemovedFromOrganization',
     'CertificateAuthorityCreated',
     'CertificateAuthorityDisabled',
+    'CertificateAuthorityPrepared',
+    'CertificateAuthorityActivated',
+    // Keys, requests, policies and metadata are clm_secure's and clm_core's; seed 000 has no place for them.
+    'PrivateKeyExported',
+    'PrivateKeyDestroyed',
+    'CertificateMetadataSet',
+    'CertificateRequestSubmitted',
+    'CertificateRequestFulfilled',
+    'PolicyCreated',
+    'PolicyUpdated',
+    'PolicyActivated',
+    'PolicyDeactivated',
+    'PolicyArchived',
+    'EncryptionKeyCreated',
+    'EncryptionKeyRetired',
+    'EncryptionKeyDestroyed',
+    'EncryptionKeyRotationStarted',
+    'EncryptionKeyRotationCompleted',
     'CommandSucceeded',
     'CommandRejected',
   ],
   // 2: UserSuspended, UserReinstated, UserLocked and UserUnlocked change is_active; a database the previous
   // release wrote may hold them skipped by the unknown-event policy, so it is rebuilt once.
-  projectionVersion: 2,
+  // 3: CertificateIssued adds a certificate, for the same reason.
+  projectionVersion: 3,
   migrations: CERTM3_MIGRATIONS,
   upcast: upcastEventData,
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { projectionSpec } from '@certm3/projection/testing/projection-spec';
 import { certm3Model } from '../certm3.model';
-import { at as atTime, usersRegistered } from './spec-events.fixture';
+import { at as atTime, certificateFacts, usersRegistered } from './spec-events.fixture';
 
 const admin = randomUUID();
 const owner = randomUUID();
@@ -9,17 +9,7 @@ const at = (time: string) => atTime(admin, time);
 const users = usersRegistered(admin, owner);
 const registered = (certificateId: string) => ({
   type: 'CertificateRegistered',
-  data: {
-    certificateId,
-    userId: owner,
-    certificateData: '-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n',
-    serialNumber: '01',
-    subject: 'CN=owner',
-    issuer: 'CN=ca',
-    notBefore: '2026-01-01T00:00:00.000Z',
-    notAfter: '2027-01-01T00:00:00.000Z',
-    fingerprintSha256: 'AA',
-  },
+  data: { certificateId, userId: owner, ...certificateFacts },
 });
 
 describe('certificates projection', () => {
@@ -72,6 +62,51 @@ describe('certificates projection', () => {
           },
         ].sort((a, b) => a.id.localeCompare(b.id)),
       }));
+
+  it('takes an issued certificate in as a registered one, so it is revoked the same way', () => {
+    const issued = randomUUID();
+    return spec
+      .given(
+        ...users,
+        {
+          type: 'CertificateIssued',
+          data: {
+            ...registered(issued).data,
+            requestId: randomUUID(),
+            caId: randomUUID(),
+            policyId: randomUUID(),
+            organizationId: null,
+            keySource: 'server',
+            privateKey: { dataKeyId: randomUUID(), ciphertext: 'AQ==', algorithm: 'ECDSA_P256' },
+            commonName: 'owner',
+            subjectAlternativeNames: [],
+            keyAlgorithm: 'ECDSA',
+            keySize: 256,
+            isCa: false,
+            publicKeyFingerprint: 'ab'.repeat(32),
+          },
+        },
+        {
+          type: 'CertificateRevoked',
+          data: { certificateId: issued, reason: 'superseded' },
+          metadata: at('05:00:00'),
+        },
+      )
+      .then({
+        certificates: [
+          {
+            id: issued,
+            user_id: owner,
+            certificate_data: certificateFacts.certificateData,
+            status: 'revoked',
+            revocation_reason: 'superseded',
+            revoked_by: admin,
+            created_at: '2026-11-29T03:00:00',
+            updated_by: admin,
+          },
+        ],
+      });
+  });
 
   it('keeps the PEM as registered', () =>
     spec.given(...users, registered(kept)).then({

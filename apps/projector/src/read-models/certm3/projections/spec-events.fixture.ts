@@ -13,3 +13,14 @@ export const usersRegistered = (...userIds: string[]) =>
       registration: 'standard',
     },
   }));
+
+/** What RegisterCertificate reads out of a certificate, for specs that need only some certificate. */
+export const certificateFacts = {
+  certificateData: '-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n',
+  serialNumber: '01',
+  subject: 'CN=owner',
+  issuer: 'CN=ca',
+  notBefore: '2026-01-01T00:00:00.000Z',
+  notAfter: '2027-01-01T00:00:00.000Z',
+  fingerprintSha256: 'AA',
+};

@@ -225,6 +225,100 @@ describe('clm_core audit_log projection', () => {
       });
   });
 
+  it('names the resource of the issuance events, and keeps PEMs, CSRs and sealed keys out', () => {
+    const [certificateId, caId, policyId, requestId, keyId, rotationId] = Array.from({ length: 6 }, () =>
+      randomUUID(),
+    );
+    const pem = '-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n';
+    const csrPem = '-----BEGIN CERTIFICATE REQUEST-----\nMII…\n-----END CERTIFICATE REQUEST-----\n';
+    const privateKey = { dataKeyId: keyId, ciphertext: 'AQsealed==', keyEncryptionKeyId: keyId };
+    const events = [
+      {
+        type: 'CertificateIssued',
+        data: {
+          certificateId,
+          requestId,
+          userId: ada,
+          certificateData: pem,
+          caId,
+          policyId,
+          organizationId: null,
+          keySource: 'server',
+          privateKey: { ...privateKey, algorithm: 'ECDSA_P256' },
+          serialNumber: '01',
+        },
+      },
+      {
+        type: 'CertificateAuthorityPrepared',
+        data: { caId, name: 'offline', csrPem, publicKeyFingerprint: 'ab', privateKey },
+      },
+      {
+        type: 'CertificateAuthorityActivated',
+        data: { caId, certificatePem: pem, chainPem: pem, serialNumber: '02' },
+      },
+      {
+        type: 'CertificateRequestSubmitted',
+        data: { requestId, caId, policyId, keySource: 'csr', csrPem, nested: [{ ciphertext: 'x' }] },
+      },
+      {
+        type: 'PolicyCreated',
+        data: {
+          policyId,
+          policyCode: 'TLS',
+          name: 'TLS',
+          description: null,
+          organizationId: null,
+          issuerId: caId,
+          policyRules: { max_validity_days: 90 },
+        },
+      },
+      { type: 'EncryptionKeyRetired', data: { keyId, retiredAt: '2026-11-29T05:00:00.000Z' } },
+      { type: 'EncryptionKeyRotationCompleted', data: { rotationId, keysRewrapped: 3, completedAt: 'x' } },
+      { type: 'PolicyCodeReserved', data: { ownerId: policyId, reservedAt: '2026-11-29T05:00:00.000Z' } },
+      { type: 'CertificateFingerprintReserved', data: { ownerId: certificateId, reservedAt: 'x' } },
+    ].map((event, index) => ({
+      ...event,
+      id: randomUUID(),
+      metadata: metadata('IssueAll', `05:00:0${index}`),
+    }));
+    return spec.given({ ...registered, data: { ...registered.data, userId: ada } }, ...events).then({
+      audit_log: [
+        { id: registeredId },
+        {
+          id: events[0].id,
+          resource_type: 'certificate',
+          resource_id: certificateId,
+          details: {
+            certificateId,
+            requestId,
+            userId: ada,
+            caId,
+            policyId,
+            organizationId: null,
+            keySource: 'server',
+            serialNumber: '01',
+          },
+        },
+        {
+          id: events[1].id,
+          resource_type: 'certificate_authority',
+          resource_id: caId,
+          details: { caId, name: 'offline', publicKeyFingerprint: 'ab' },
+        },
+        { id: events[2].id, resource_type: 'certificate_authority', details: { caId, serialNumber: '02' } },
+        {
+          id: events[3].id,
+          resource_type: 'certificate_request',
+          resource_id: requestId,
+          details: { requestId, caId, policyId, keySource: 'csr', nested: [{}] },
+        },
+        { id: events[4].id, resource_type: 'policy', resource_id: policyId },
+        { id: events[5].id, resource_type: 'encryption_key', resource_id: keyId },
+        { id: events[6].id, resource_type: 'key_rotation', resource_id: rotationId },
+      ],
+    });
+  });
+
   it('drops the catalogue secret fields and secret-looking names at any depth', () => {
     expect(withoutSecrets('UserRegistered', { userId: 'u', passwordHash: 'h' })).toEqual({ userId: 'u' });
     expect(
