@@ -148,6 +148,8 @@ describe('projector process: health, metrics and operator commands', () => {
       'organizations',
       'user_roles',
       'user_organizations',
+      'policies',
+      'certificate_metadata',
       'audit_log',
     ]);
     expect(reports.clm_core.tables.find((table) => table.table === 'audit_log')!.rows).toBeGreaterThan(0);

@@ -12,3 +12,9 @@ export function stampOf(event: ProjectedEvent<unknown>): EventStamp {
     throw new ProjectionError('the event has no occurredAt or actorId in its metadata');
   return { occurredAt, actorId };
 }
+
+/** The columns a row's last change sets: when and by whom, from the event. */
+export function changedBy(event: ProjectedEvent<unknown>) {
+  const { occurredAt, actorId } = stampOf(event);
+  return { updated_at: occurredAt, updated_by: actorId };
+}

@@ -1,4 +1,4 @@
-import { Client, Pool } from 'pg';
+import { Client, Pool, PoolClient } from 'pg';
 import { prepareReadModel, ReadModel } from '@certm3/projection';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
 
@@ -44,6 +44,17 @@ export function schemaTestBed(model: ReadModel, databaseName: string) {
            LEFT JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
           WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')`,
       ),
+    /** `work` in a transaction rolled back afterwards: each test's rows are its own. */
+    rolledBack: async (work: (client: PoolClient) => Promise<void>) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await work(client);
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    },
     get pool(): Pool {
       return pool;
     },

@@ -93,6 +93,40 @@ export const DOCUMENTED_TABLES = {
     foreignKeys: { user_id: 'users.id', organization_id: 'organizations.id' },
     checks: {},
   },
+  policies: {
+    columns: {
+      id: ['uuid', 'not null'],
+      policy_code: ['character varying(50)', 'not null'],
+      name: ['character varying(255)', 'not null'],
+      description: ['text', 'null'],
+      organization_id: ['uuid', 'null'],
+      issuer_id: ['uuid', 'not null'],
+      policy_rules: ['jsonb', 'not null'],
+      status: ['character varying(20)', 'not null'],
+      workflow_id: ['uuid', 'null'],
+      deleted_at: [TZ, 'null'],
+      ...stamps,
+    },
+    primaryKey: ['id'],
+    foreignKeys: { organization_id: 'organizations.id' },
+    checks: { policies_status_check: ['draft', 'active', 'inactive', 'archived'] },
+  },
+  certificate_metadata: {
+    columns: {
+      id: ['uuid', 'not null'],
+      certificate_id: ['uuid', 'not null'],
+      owner_user_id: ['uuid', 'not null'],
+      organization_id: ['uuid', 'null'],
+      tags: ['jsonb', 'not null'],
+      environment: ['character varying(100)', 'null'],
+      application: ['character varying(255)', 'null'],
+      notes: ['text', 'null'],
+      ...stamps,
+    },
+    primaryKey: ['id'],
+    foreignKeys: { owner_user_id: 'users.id', organization_id: 'organizations.id' },
+    checks: {},
+  },
   audit_log: {
     columns: {
       id: ['uuid', 'not null'],
@@ -121,7 +155,8 @@ export const DOCUMENTED_TABLES = {
 
 /**
  * Indexes by name: the table and the end of pg_indexes.indexdef. Seed 001's "Key Indexes" for clm_core_db
- * (idx_users_username, idx_users_email, idx_audit_log_timestamp), its "Status columns: partial indexes
+ * (idx_users_username, idx_users_email, idx_certificate_metadata_cert_id, idx_audit_log_timestamp), its
+ * "Status columns: partial indexes
  * WHERE deleted_at IS NULL", "Foreign keys: all indexed", "JSONB: GIN indexes"; unique role and org codes.
  */
 export const DOCUMENTED_INDEXES = {
@@ -164,6 +199,42 @@ export const DOCUMENTED_INDEXES = {
     table: 'user_organizations',
     unique: false,
     definition: 'USING btree (organization_id)',
+  },
+  idx_policies_policy_code: {
+    table: 'policies',
+    unique: true,
+    definition: "USING btree (policy_code) WHERE ((status)::text <> 'archived'::text)",
+  },
+  idx_policies_status: {
+    table: 'policies',
+    unique: false,
+    definition: 'USING btree (status) WHERE (deleted_at IS NULL)',
+  },
+  idx_policies_organization_id: {
+    table: 'policies',
+    unique: false,
+    definition: 'USING btree (organization_id)',
+  },
+  idx_policies_policy_rules: { table: 'policies', unique: false, definition: 'USING gin (policy_rules)' },
+  idx_certificate_metadata_cert_id: {
+    table: 'certificate_metadata',
+    unique: false,
+    definition: 'USING btree (certificate_id)',
+  },
+  idx_certificate_metadata_owner_user_id: {
+    table: 'certificate_metadata',
+    unique: false,
+    definition: 'USING btree (owner_user_id)',
+  },
+  idx_certificate_metadata_organization_id: {
+    table: 'certificate_metadata',
+    unique: false,
+    definition: 'USING btree (organization_id)',
+  },
+  idx_certificate_metadata_tags: {
+    table: 'certificate_metadata',
+    unique: false,
+    definition: 'USING gin (tags)',
   },
   idx_audit_log_timestamp: {
     table: 'audit_log',
@@ -211,7 +282,7 @@ export const DOCUMENTED_TRIGGERS = {
 } as Record<string, { table: string; definition: string }>;
 
 export const DOCUMENTED_FUNCTIONS = ['refuse_audit_log_change', 'update_updated_at_column'] as const;
-export const DOCUMENTED_VIEWS = ['active_users_with_roles'] as const;
+export const DOCUMENTED_VIEWS = ['active_users_with_roles', 'certificate_summary'] as const;
 
 /** Seed 001, "Common Queries: Get user with roles", verbatim. */
 export const GET_USER_WITH_ROLES = `-- Get user with roles
@@ -221,7 +292,3 @@ LEFT JOIN user_roles ur ON u.id = ur.user_id AND ur.revoked_at IS NULL
 LEFT JOIN roles r ON ur.role_id = r.id
 WHERE u.username = 'user@example.com' AND u.deleted_at IS NULL
 GROUP BY u.id;`;
-
-/** Seed 001, "Quick Commands: Table sizes", verbatim. */
-export const TABLE_SIZES = `SELECT tablename, pg_size_pretty(pg_total_relation_size(schemaname||'.'||tablename))
-FROM pg_tables WHERE schemaname = 'public';`;

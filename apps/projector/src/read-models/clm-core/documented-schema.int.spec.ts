@@ -1,33 +1,15 @@
 import { PoolClient } from 'pg';
 import { PROJECTION_WRITER_SETTING } from '@certm3/projection';
+import { itHasTheDocumentedSchema } from '../../testing/documented-schema';
 import { schemaTestBed } from '../../testing/schema-test-bed';
 import { clmCoreModel } from './clm-core.model';
-import {
-  DOCUMENTED_FUNCTIONS,
-  DOCUMENTED_INDEXES,
-  DOCUMENTED_TABLES,
-  DOCUMENTED_TRIGGERS,
-  DOCUMENTED_VIEWS,
-  GET_USER_WITH_ROLES,
-  TABLE_SIZES,
-} from './documented-schema.fixture';
+import * as documented from './documented-schema.fixture';
+import { GET_USER_WITH_ROLES } from './documented-schema.fixture';
 
 // clm_core_db as schema sync builds it, against seed 001 as the fixture encodes it.
 describe('clm_core read model schema', () => {
   const bed = schemaTestBed(clmCoreModel, 'clm_core_schema');
-  const { query, prepare } = bed;
-  /** `work` in a transaction rolled back afterwards: each test's rows are its own. */
-  const rolledBack = async (work: (client: PoolClient) => Promise<void>) => {
-    const client = await bed.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-    } finally {
-      await client.query('ROLLBACK');
-      client.release();
-    }
-  };
-
+  const { query, prepare, rolledBack } = bed;
   const admin = '11111111-1111-4111-8111-111111111111';
   const ada = '22222222-2222-4222-8222-222222222222';
   const auditor = '33333333-3333-4333-8333-333333333333';
@@ -52,109 +34,7 @@ describe('clm_core read model schema', () => {
       [id, user, role, revoked ? new Date() : null],
     );
 
-  it('has exactly the documented tables, columns, types and nullability, in schema public', async () => {
-    const columns = await query<{ table_name: string; column_name: string; type: string; nullable: string }>(
-      `SELECT table_name, column_name,
-              CASE WHEN character_maximum_length IS NOT NULL THEN data_type || '(' || character_maximum_length || ')' ELSE data_type END AS type,
-              CASE is_nullable WHEN 'YES' THEN 'null' ELSE 'not null' END AS nullable
-         FROM information_schema.columns c
-         JOIN information_schema.tables t USING (table_schema, table_name)
-        WHERE table_schema = 'public' AND t.table_type = 'BASE TABLE'`,
-    );
-    expect([...new Set(columns.map((c) => c.table_name))].sort()).toEqual(
-      Object.keys(DOCUMENTED_TABLES).sort(),
-    );
-    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES)) {
-      const actual = Object.fromEntries(
-        columns.filter((c) => c.table_name === table).map((c) => [c.column_name, [c.type, c.nullable]]),
-      );
-      expect({ table, columns: actual }).toEqual({ table, columns: spec.columns });
-    }
-  });
-
-  it("lists exactly the six tables in the seed's table-size query, run as written", async () => {
-    const rows = await query<{ tablename: string; pg_size_pretty: string }>(TABLE_SIZES);
-    expect(rows.map((row) => row.tablename).sort()).toEqual(Object.keys(DOCUMENTED_TABLES).sort());
-    for (const row of rows) expect(row.pg_size_pretty).toMatch(/^\d+ (bytes|kB)$/);
-  });
-
-  it('has the documented primary keys, foreign keys and checks', async () => {
-    const keys = await bed.keys();
-    const checks = await query<{ table: string; name: string; definition: string }>(
-      `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS definition
-         FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
-    );
-    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES)) {
-      const primary = keys
-        .filter((k) => k.table_name === table && k.constraint_type === 'PRIMARY KEY')
-        .map((k) => k.column_name);
-      expect({ table, primary }).toEqual({ table, primary: spec.primaryKey });
-      const foreign = Object.fromEntries(
-        keys
-          .filter((k) => k.table_name === table && k.constraint_type === 'FOREIGN KEY')
-          .map((k) => [k.column_name, k.foreign]),
-      );
-      expect({ table, foreign }).toEqual({ table, foreign: spec.foreignKeys });
-      const found = checks.filter((check) => check.table === table);
-      expect({ table, checks: found.map((check) => check.name).sort() }).toEqual({
-        table,
-        checks: Object.keys(spec.checks).sort(),
-      });
-      for (const [name, values] of Object.entries(spec.checks as Record<string, readonly string[]>)) {
-        const definition = found.find((check) => check.name === name)!.definition;
-        for (const value of values) expect(definition).toContain(`'${value}'`);
-      }
-    }
-  });
-
-  it('has the documented indexes, and every foreign key is indexed', async () => {
-    const indexes = await query<{ indexname: string; tablename: string; indexdef: string }>(
-      `SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'idx_%'`,
-    );
-    expect(indexes.map((index) => index.indexname).sort()).toEqual(Object.keys(DOCUMENTED_INDEXES).sort());
-    for (const [name, spec] of Object.entries(DOCUMENTED_INDEXES)) {
-      const index = indexes.find((candidate) => candidate.indexname === name)!;
-      expect({ name, table: index.tablename, definition: index.indexdef }).toEqual({
-        name,
-        table: spec.table,
-        definition: `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${name} ON public.${spec.table} ${spec.definition}`,
-      });
-    }
-    for (const [table, spec] of Object.entries(DOCUMENTED_TABLES))
-      for (const column of Object.keys(spec.foreignKeys))
-        expect({
-          table,
-          column,
-          indexed: indexes.some((i) => i.tablename === table && i.indexdef.includes(`(${column}`)),
-        }).toEqual({
-          table,
-          column,
-          indexed: true,
-        });
-  });
-
-  it('has the documented triggers, function and view', async () => {
-    const triggers = await query<{ name: string; table: string; definition: string }>(
-      `SELECT t.tgname AS name, c.relname AS table, pg_get_triggerdef(t.oid) AS definition
-         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal`,
-    );
-    expect(triggers.map((trigger) => trigger.name).sort()).toEqual(Object.keys(DOCUMENTED_TRIGGERS).sort());
-    for (const trigger of triggers)
-      expect(trigger).toEqual({
-        name: trigger.name,
-        table: DOCUMENTED_TRIGGERS[trigger.name].table,
-        definition: `CREATE TRIGGER ${trigger.name} ${DOCUMENTED_TRIGGERS[trigger.name].definition}`,
-      });
-    const functions = await query<{ proname: string }>(
-      `SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY proname`,
-    );
-    expect(functions.map((row) => row.proname)).toEqual([...DOCUMENTED_FUNCTIONS]);
-    const views = await query<{ viewname: string }>(
-      `SELECT viewname FROM pg_views WHERE schemaname = 'public'`,
-    );
-    expect(views.map((view) => view.viewname)).toEqual([...DOCUMENTED_VIEWS]);
-  });
+  itHasTheDocumentedSchema(bed, documented);
 
   it('stamps updated_at with now() on a manual UPDATE, and keeps the time the projector writes', () =>
     rolledBack(async (client) => {
@@ -206,8 +86,11 @@ describe('clm_core read model schema', () => {
         'user_roles',
         'organizations',
         'user_organizations',
+        'policies',
+        'certificate_metadata',
         'audit_log',
         'active_users_with_roles',
+        'certificate_summary',
       ])
         await client.query(`SELECT * FROM ${table}`);
       await client.query(`SELECT * FROM clm_core.applied_position`);
@@ -270,6 +153,46 @@ describe('clm_core read model schema', () => {
         { id: admin, username: 'admin', role_names: [], role_codes: [] },
       ]);
       const columns = await client.query(`SELECT * FROM active_users_with_roles LIMIT 0`);
+      expect(columns.fields.map((field) => field.name)).not.toContain('password_hash');
+    }));
+
+  it('shows each certificate’s metadata with its owner and organization in certificate_summary', () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'ada');
+      await client.query(
+        `INSERT INTO organizations (id, org_code, name, created_at, updated_at) VALUES ($1, 'ACME', 'Acme', now(), now())`,
+        [org],
+      );
+      const metadata = (id: string, organization: string | null) =>
+        client.query(
+          `INSERT INTO certificate_metadata (id, certificate_id, owner_user_id, organization_id, tags, environment, created_at, updated_at)
+           VALUES ($1, $1, $2, $3, '{"team": "ops"}', 'production', now(), now())`,
+          [id, ada, organization],
+        );
+      await metadata(admin, org);
+      await metadata(auditor, null);
+      const { rows } = await client.query(
+        `SELECT certificate_id, owner_username, owner_email, owner_status, organization_code, organization_name, tags, environment
+           FROM certificate_summary ORDER BY certificate_id`,
+      );
+      expect(rows).toEqual([
+        {
+          certificate_id: admin,
+          owner_username: 'ada',
+          owner_email: 'ada.mail@example.com',
+          owner_status: 'active',
+          organization_code: 'ACME',
+          organization_name: 'Acme',
+          tags: { team: 'ops' },
+          environment: 'production',
+        },
+        expect.objectContaining({
+          certificate_id: auditor,
+          organization_code: null,
+          organization_name: null,
+        }),
+      ]);
+      const columns = await client.query(`SELECT * FROM certificate_summary LIMIT 0`);
       expect(columns.fields.map((field) => field.name)).not.toContain('password_hash');
     }));
 });

@@ -16,3 +16,19 @@ export const activeUsersWithRoles = defineView(
  WHERE u.status = 'active' AND u.deleted_at IS NULL
  GROUP BY u.id`,
 );
+
+/**
+ * Seed 001, "certificate_summary": each certificate's metadata with its owner's name, email and status and
+ * its organization's code and name (NULL without one). Never the password hash; the certificate itself is
+ * clm_secure_db's.
+ */
+export const certificateSummary = defineView(
+  'certificate_summary',
+  `SELECT cm.id, cm.certificate_id, cm.owner_user_id,
+       u.username AS owner_username, u.email AS owner_email, u.status AS owner_status,
+       cm.organization_id, o.org_code AS organization_code, o.name AS organization_name,
+       cm.tags, cm.environment, cm.application, cm.notes, cm.created_at, cm.updated_at
+  FROM certificate_metadata cm
+  JOIN users u ON u.id = cm.owner_user_id
+  LEFT JOIN organizations o ON o.id = cm.organization_id`,
+);

@@ -1,5 +1,5 @@
 /** What the clm_core projection specs share with certm3's (an instant by an actor, users), and more. */
-export { at, usersRegistered } from '../../certm3/projections/spec-events.fixture';
+export { at, certificateFacts, usersRegistered } from '../../certm3/projections/spec-events.fixture';
 import { at } from '../../certm3/projections/spec-events.fixture';
 
 /** The timestamptz of `at(…, time)` as the specs read rows back (to_jsonb of a timestamptz, UTC session). */
