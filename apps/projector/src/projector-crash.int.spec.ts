@@ -46,7 +46,7 @@ describe('projector killed with SIGKILL at random moments', () => {
       return READ_MODELS.every((model) => checks?.[`readModel:${model.name}`]?.lagEvents === 0);
     }, 60_000);
 
-    // Every model: certm3, clm_core (its audit_log too) and clm_secure (no tables, its checkpoint moves).
+    // Every model: certm3, clm_core (its audit_log too) and clm_secure (its certificates and audit trail).
     const reports = await stack.verifyAll();
     process.stdout.write(
       `[projector crash test] ${kills.length} SIGKILLs after ${kills.join(', ')} ms; ${Object.entries(reports)
@@ -67,6 +67,7 @@ describe('projector killed with SIGKILL at random moments', () => {
     expect(rowsOf('certm3', 'certificates')).toBe(30);
     expect(rowsOf('clm_core', 'users')).toBe(31);
     expect(rowsOf('clm_core', 'audit_log')).toBeGreaterThan(30 * 4);
+    expect(rowsOf('clm_secure', 'certificates')).toBe(30);
   });
 
   it('hands the writer lock to a standby when the active projector dies', async () => {

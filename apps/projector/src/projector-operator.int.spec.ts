@@ -153,6 +153,13 @@ describe('projector process: health, metrics and operator commands', () => {
       'audit_log',
     ]);
     expect(reports.clm_core.tables.find((table) => table.table === 'audit_log')!.rows).toBeGreaterThan(0);
-    expect(reports.clm_secure.tables).toEqual([]);
+    expect(reports.clm_secure.tables.map((table) => table.table)).toEqual([
+      'encryption_keys',
+      'key_rotation_history',
+      'certificates',
+      'private_keys',
+      'certificate_requests',
+      'secure_audit_log',
+    ]);
   });
 });

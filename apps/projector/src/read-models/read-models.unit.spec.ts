@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_TYPES } from '@certm3/domain';
-import { DOCUMENTED_TABLES } from './clm-core/documented-schema.fixture';
+import { DOCUMENTED_TABLES as CLM_CORE_TABLES } from './clm-core/documented-schema.fixture';
+import { DOCUMENTED_TABLES as CLM_SECURE_TABLES } from './clm-secure/documented-schema.fixture';
 import { certm3Model, clmCoreModel, clmSecureModel, READ_MODELS } from '.';
 
 // What deployments, dashboards and the docs rely on, for every model; certm3-model.unit.spec.ts has certm3's.
@@ -54,19 +55,25 @@ describe('the read models', () => {
     },
   );
 
-  it('clm_core has exactly the documented tables, each written by one projection with a spec beside it', () => {
-    expect(clmCoreModel.tables.map((table) => table.name).sort()).toEqual(
-      Object.keys(DOCUMENTED_TABLES).sort(),
-    );
-    const folder = join(__dirname, 'clm-core', 'projections');
-    const projections = readdirSync(folder).filter((file) => file.endsWith('.projection.ts'));
-    expect(projections.length).toBe(clmCoreModel.projections.length);
-    for (const file of projections)
-      expect({ file, spec: existsSync(join(folder, file.replace(/\.ts$/, '.int.spec.ts'))) }).toEqual({
-        file,
-        spec: true,
-      });
-  });
+  it.each([
+    ['clm_core', clmCoreModel, CLM_CORE_TABLES, 'clm-core'],
+    ['clm_secure', clmSecureModel, CLM_SECURE_TABLES, 'clm-secure'],
+  ] as const)(
+    '%s has exactly the documented tables, each written by one projection with a spec beside it',
+    (_, model, documented, directory) => {
+      expect(model.tables.map((table) => table.name).sort()).toEqual(Object.keys(documented).sort());
+      const owners = model.projections.flatMap((projection) => projection.tables.map((table) => table.name));
+      expect(new Set(owners).size).toBe(owners.length);
+      const folder = join(__dirname, directory, 'projections');
+      const projections = readdirSync(folder).filter((file) => file.endsWith('.projection.ts'));
+      expect(projections.length).toBe(model.projections.length);
+      for (const file of projections)
+        expect({ file, spec: existsSync(join(folder, file.replace(/\.ts$/, '.int.spec.ts'))) }).toEqual({
+          file,
+          spec: true,
+        });
+    },
+  );
 
   it('clm_core audits every event type but the reservations and CommandSucceeded', () => {
     const audited = clmCoreModel.projections.find((projection) => projection.name === 'audit_log')!;
@@ -78,18 +85,58 @@ describe('the read models', () => {
     );
   });
 
-  it('keep password hashes and secrets from their reader roles', () => {
+  it('keep password hashes, secrets and keys from their reader roles', () => {
     const hidden = READ_MODELS.flatMap((model) =>
       model.tables
         .filter((table) => table.hiddenFromReader.length)
         .map((table) => `${model.name}.${table.name}: ${table.hiddenFromReader.join(', ')}`),
     );
     expect(hidden).toEqual(['certm3.users: password_hash', 'clm_core.users: password_hash, mfa_secret']);
+    const closed = READ_MODELS.flatMap((model) =>
+      model.tables.filter((table) => table.closedToReader).map((table) => `${model.name}.${table.name}`),
+    );
+    expect(closed.sort()).toEqual(['clm_secure.encryption_keys', 'clm_secure.private_keys']);
   });
 
-  it('clm_secure has no tables yet and ignores every event', () => {
-    expect(clmSecureModel.tables).toEqual([]);
-    expect(clmSecureModel.handlersByType.size).toBe(0);
-    expect([...clmSecureModel.ignored].sort()).toEqual([...EVENT_TYPES].sort());
+  it('show sealed key material in verify reports only as a digest', () => {
+    const redacted = READ_MODELS.flatMap((model) =>
+      model.tables
+        .filter((table) => table.redactedInReports.length)
+        .map((table) => `${model.name}.${table.name}: ${table.redactedInReports.join(', ')}`),
+    );
+    expect(redacted).toEqual(['clm_secure.private_keys: encrypted_key_material']);
+  });
+
+  it('clm_secure audits key material and the certificate lifecycle, and ignores the rest', () => {
+    const audited = clmSecureModel.projections.find((projection) => projection.name === 'secure_audit_log')!;
+    expect(Object.keys(audited.handlers).sort()).toEqual(
+      [
+        'CertificateAuthorityActivated',
+        'CertificateAuthorityCreated',
+        'CertificateAuthorityPrepared',
+        'CertificateExpired',
+        'CertificateIssued',
+        'CertificateRegistered',
+        'CertificateRevoked',
+        'EncryptionKeyCreated',
+        'EncryptionKeyDestroyed',
+        'EncryptionKeyRetired',
+        'EncryptionKeyRotationCompleted',
+        'EncryptionKeyRotationStarted',
+        'PrivateKeyDestroyed',
+        'PrivateKeyExported',
+      ].sort(),
+    );
+    const handled = new Set(
+      clmSecureModel.projections.flatMap((projection) => Object.keys(projection.handlers)),
+    );
+    // Requests hold no key material and change none: their history is their own table.
+    expect([...handled].filter((type) => !(type in audited.handlers)).sort()).toEqual([
+      'CertificateRequestFulfilled',
+      'CertificateRequestSubmitted',
+    ]);
+    expect(EVENT_TYPES.filter((type) => !handled.has(type)).sort()).toEqual(
+      [...clmSecureModel.ignored].sort(),
+    );
   });
 });

@@ -1,12 +1,22 @@
-import { EVENT_TYPES } from '@certm3/domain';
+import { upcastEventData } from '@certm3/domain';
+import { RESERVATION_EVENT_TYPES } from '../event-groups';
 import { defineReadModel } from '../kit';
+import { certificateRequestsProjection } from './projections/certificate-requests.projection';
+import { certificatesProjection } from './projections/certificates.projection';
+import { encryptionKeysProjection } from './projections/encryption-keys.projection';
+import { keyRotationHistoryProjection } from './projections/key-rotation-history.projection';
+import { privateKeysProjection } from './projections/private-keys.projection';
+import { secureAuditLogProjection } from './projections/secure-audit-log.projection';
+import { activeCertificates, expiringCertificates } from './views';
 
 /**
- * The CLM platform's database of cryptographic material of seed 001 (clm_secure_db). No tables yet: the
- * certificate-authority issue adds its seven (keys, certificates, private keys, requests, revocations, key
- * rotations, the secure audit log). It exists from now on, restricted: only the projector's role and
- * clm_secure_reader (NOLOGIN, CONNECT only) may use it; PUBLIC may not connect, create temporary tables or
- * create in schema public.
+ * The CLM platform's database of cryptographic material of seed 001 (clm_secure_db): encryption_keys,
+ * certificates, private_keys, certificate_requests, key_rotation_history and the append-only
+ * secure_audit_log, in schema public with the documented names (documented-schema.fixture.ts); the seed's
+ * certificate_revocations comes with the revocation issue. Private keys are here only sealed, and neither
+ * they nor the key-encryption keys are the reader's to select. The database is restricted: only the
+ * projector's role and clm_secure_reader (NOLOGIN, CONNECT) may use it; PUBLIC may not connect, create
+ * temporary tables or create in schema public.
  */
 export const clmSecureModel = defineReadModel({
   name: 'clm_secure',
@@ -16,7 +26,60 @@ export const clmSecureModel = defineReadModel({
   },
   readerRole: 'clm_secure_reader',
   restrictedDatabase: true,
-  projections: [],
-  ignores: EVENT_TYPES,
+  // Parents before children: an event several projections handle runs their statements in this order.
+  projections: [
+    encryptionKeysProjection,
+    keyRotationHistoryProjection,
+    certificatesProjection,
+    privateKeysProjection,
+    certificateRequestsProjection,
+    secureAuditLogProjection,
+  ],
+  // People, groups, roles, organizations and policies are clm_core's; a disabled authority keeps its
+  // certificate and key as they are; metadata is clm_core's certificate_metadata.
+  ignores: [
+    ...RESERVATION_EVENT_TYPES,
+    'UserRegistered',
+    'UserEmailChanged',
+    'UserProfileUpdated',
+    'UserPasswordChanged',
+    'UserDeactivated',
+    'UserReactivated',
+    'UserSuspended',
+    'UserReinstated',
+    'UserLocked',
+    'UserUnlocked',
+    'UserAddedToGroup',
+    'UserRemovedFromGroup',
+    'UserAddedToOrganization',
+    'UserRemovedFromOrganization',
+    'GroupCreated',
+    'GroupUpdated',
+    'GroupDeleted',
+    'RoleCreated',
+    'RoleUpdated',
+    'RoleDeleted',
+    'RoleAssigned',
+    'RoleRevoked',
+    'AdministratorAdded',
+    'AdministratorRemoved',
+    'AdministratorBootstrapped',
+    'OrganizationCreated',
+    'OrganizationUpdated',
+    'OrganizationDeactivated',
+    'OrganizationReactivated',
+    'OrganizationDeleted',
+    'PolicyCreated',
+    'PolicyUpdated',
+    'PolicyActivated',
+    'PolicyDeactivated',
+    'PolicyArchived',
+    'CertificateAuthorityDisabled',
+    'CertificateMetadataSet',
+    'CommandSucceeded',
+    'CommandRejected',
+  ],
+  views: [activeCertificates, expiringCertificates],
   projectionVersion: 1,
+  upcast: upcastEventData,
 });
