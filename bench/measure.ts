@@ -108,6 +108,20 @@ export function readCpu(groups: Record<string, (pid: number, name: string) => bo
 }
 
 /**
+ * CPU used so far by a process's main thread (its JavaScript event loop, for Node), apart from its other
+ * threads (libuv's pool, where WebCrypto runs; V8's compiler and collector). Linux only; elsewhere NaN.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * CPU per operation of each group between two readings, and how busy the machine's cores were. Counted per
  * process alive at the second reading (a process that ended in between is left out, never subtracted).
  */

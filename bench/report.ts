@@ -4,17 +4,28 @@ import { join } from 'node:path';
 import type { AuditReplay } from './stages/audit';
 import type { CommandPath, CommandPathCeiling } from './stages/command-path';
 import type { EventStoreAppend } from './stages/event-store-append';
+import type { Issuance } from './stages/issuance';
+import type { BatchedUpdateBaseline, KeyRotation } from './stages/key-rotation';
 import type { LiveLag } from './stages/live-lag';
 import type { NatsBaselines } from './stages/nats-baselines';
 import type { PostgresBaselines } from './stages/postgres-baselines';
 import type { AllModelsCatchUp, ProjectionCatchUp } from './stages/projection';
 import type { AccessCheckCost } from './stages/access-check';
+import type { SignatureBaselines } from './stages/signature-baselines';
 import type { MachineInfo } from './support/machine';
+
+/** The raw baselines of a run: PostgreSQL's always, the others with the stages compared to them. */
+export interface Baselines {
+  postgres: PostgresBaselines;
+  nats: NatsBaselines | undefined;
+  signatures?: SignatureBaselines;
+  batchedUpdate500?: BatchedUpdateBaseline;
+}
 
 /** Every figure of a run, in the order the JSON lists them; a stage that did not run leaves its key out. */
 export interface BenchResults {
   machine?: MachineInfo;
-  baselines?: { postgres: PostgresBaselines; nats: NatsBaselines | undefined };
+  baselines?: Baselines;
   eventStoreAppend?: EventStoreAppend;
   commandPath?: CommandPath;
   commandPathCeiling?: CommandPathCeiling;
@@ -23,6 +34,8 @@ export interface BenchResults {
   allModelsCatchUp?: AllModelsCatchUp;
   replay?: AuditReplay;
   liveLag?: LiveLag;
+  issuance?: Issuance;
+  keyRotation?: KeyRotation;
   totalSeconds?: number;
 }
 
@@ -39,11 +52,45 @@ export function writeResultsFile(results: BenchResults): void {
   );
 }
 
+type Row = [string, string, string];
+
+/** An issuance variant: its rate and latency, to RegisterCertificate and signing, beside the targets. */
+function issuanceRows(
+  issuance: Issuance,
+  key: 'csrP256' | 'serverKeyP256' | 'csrRsa3072',
+  name: string,
+): Row[] {
+  const run = issuance[key];
+  const { targets } = issuance;
+  const signing = Object.entries(run.ratioToSignatures)
+    .map(([baseline, value]) => `${value} of ${SIGNATURE_NAMES[baseline]} signing`)
+    .join(', ');
+  const cpu = run.cpuMsPerCommand;
+  return [
+    [
+      `issuance, ${name}, 64 in flight`,
+      `${run.perSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms`,
+      `${run.ratioToRegisterCertificate} of RegisterCertificate; ${signing} (target ${targets.certificatesPerSecond}/s, p99 ${targets.p99Ms} ms, ${targets.ratioToRegisterCertificate} of register)`,
+    ],
+    [
+      `  CPU per certificate`,
+      `API ${cpu.commandApi} PostgreSQL ${cpu.postgres} NATS ${cpu.natsServer} load ${cpu.loadGenerator} ms`,
+      `cores ${Math.round(run.machineBusy * 100)}% busy, the API's event loop ${Math.round(run.apiMainThreadBusy * 100)}% of a core`,
+    ],
+  ];
+}
+const SIGNATURE_NAMES: Record<string, string> = {
+  ecdsaP256: 'P-256',
+  rsa2048: 'RSA-2048',
+  rsa3072: 'RSA-3072',
+};
+
 /** The table of a full run, where every stage ran and so every figure is there. */
 export function printTable(results: BenchResults): void {
   const r = results as Required<BenchResults>;
   const nats = r.baselines.nats!;
-  const rows: [string, string, string][] = [
+  const signatures = r.baselines.signatures!;
+  const rows: Row[] = [
     [
       'PostgreSQL single-row INSERT, 1 conn',
       `${r.baselines.postgres.singleRowInsert.c1.perSecond}/s`,
@@ -60,8 +107,18 @@ export function printTable(results: BenchResults): void {
       'baseline',
     ],
     ['PostgreSQL COPY', `${r.baselines.postgres.copy.rowsPerSecond} rows/s`, 'baseline'],
+    [
+      'PostgreSQL single-row UPDATE, 500 per transaction',
+      `${r.baselines.batchedUpdate500!.rowsPerSecond} rows/s`,
+      'baseline',
+    ],
     ['NATS request-reply, 1 in flight', `${nats.c1.perSecond}/s`, 'baseline'],
     ['NATS request-reply, 64 in flight', `${nats.c64.perSecond}/s`, 'baseline'],
+    ...(['ecdsaP256', 'rsa2048', 'rsa3072'] as const).map((key): Row => [
+      `${SIGNATURE_NAMES[key]} signatures, one core`,
+      `${signatures[key].perSecond}/s`,
+      'baseline',
+    ]),
     [
       'event store append, 1 writer',
       `${r.eventStoreAppend.c1.perSecond}/s p50 ${r.eventStoreAppend.c1.p50Ms} p99 ${r.eventStoreAppend.c1.p99Ms} ms`,
@@ -119,6 +176,19 @@ export function printTable(results: BenchResults): void {
     ],
     ['audit export', `${r.replay.exportEventsPerSecond} events/s`, 'target 50,000/s'],
     ['state-at, 10,000-event stream', `${r.replay.stateAtOn10000EventStreamMs} ms`, ''],
+    [
+      'RegisterCertificate, 64 in flight',
+      `${r.issuance.registerCertificate.perSecond}/s p50 ${r.issuance.registerCertificate.p50Ms} p99 ${r.issuance.registerCertificate.p99Ms} ms`,
+      'what issuance is compared to',
+    ],
+    ...issuanceRows(r.issuance, 'csrP256', 'CSRs, P-256 CA'),
+    ...issuanceRows(r.issuance, 'serverKeyP256', 'keys made here, P-256 CA'),
+    ...issuanceRows(r.issuance, 'csrRsa3072', 'CSRs, RSA-3072 CA'),
+    [
+      `key rotation, ${r.keyRotation.dataKeys} data keys in batches of ${r.keyRotation.batchSize}`,
+      `${r.keyRotation.rewrappedPerSecond} keys/s (batch p50 ${r.keyRotation.batchP50Ms} ms)`,
+      `${r.keyRotation.ratioToBatchedUpdate} of UPDATE 500 per transaction; CPU per key vault ${r.keyRotation.cpuMsPerDataKey.vault} PostgreSQL ${r.keyRotation.cpuMsPerDataKey.postgres} ms`,
+    ],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   const second = Math.max(...rows.map((row) => row[1].length));

@@ -9,15 +9,18 @@
  */
 import 'reflect-metadata';
 import { round } from './measure';
-import { BenchResults, printJson, printTable, writeResultsFile } from './report';
+import { Baselines, BenchResults, printJson, printTable, writeResultsFile } from './report';
 import { auditReplay } from './stages/audit';
 import { commandPath, commandPathCeiling } from './stages/command-path';
 import { eventStoreAppend } from './stages/event-store-append';
+import { issuance } from './stages/issuance';
+import { batchedUpdateBaseline, keyRotation } from './stages/key-rotation';
 import { liveLag } from './stages/live-lag';
 import { NatsBaselines, natsBaselines } from './stages/nats-baselines';
 import { postgresBaselines } from './stages/postgres-baselines';
 import { allModelsCatchUp, projectionCatchUp } from './stages/projection';
 import { accessCheckCost } from './stages/access-check';
+import { signatureBaselines } from './stages/signature-baselines';
 import { stopApps } from './support/apps';
 import { log } from './support/log';
 import { machineInfo } from './support/machine';
@@ -25,10 +28,11 @@ import { dropScratchDatabases } from './support/scratch';
 import { seededEventStore } from './support/seed-log';
 
 /**
- * BENCH_ONLY=append,command,projection,live runs just those stages (for profiling); it prints JSON only.
- * The PostgreSQL baselines always run, as the other figures are ratios to them; the NATS baselines run only
- * when `nats` is named too, and the command-path ceiling needs them. `command` brings `append` with it, and
- * `projection` covers the audit replay over the same log.
+ * BENCH_ONLY=append,command,projection,live,issuance,rotation runs just those stages (for profiling); it
+ * prints JSON only. The PostgreSQL baselines always run, as the other figures are ratios to them; the NATS
+ * baselines run only when `nats` is named too, and the command-path ceiling needs them. `command` brings
+ * `append` with it, `projection` covers the audit replay over the same log, `issuance` brings the signature
+ * baselines and `rotation` the batched-UPDATE baseline, each stage's own raw baseline.
  */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (stage: string) => only.size === 0 || only.has(stage);
@@ -44,7 +48,8 @@ async function main() {
     log('raw NATS baselines');
     nats = await natsBaselines();
   }
-  results.baselines = { postgres, nats };
+  const baselines: Baselines = { postgres, nats };
+  results.baselines = baselines;
   if (runs('append') || runs('command')) {
     log('event store append through the port');
     const append = await eventStoreAppend(postgres.singleRowInsert);
@@ -68,6 +73,20 @@ async function main() {
   if (runs('live')) {
     log('live projection lag at 500 commands/s');
     results.liveLag = await liveLag();
+  }
+  if (runs('issuance')) {
+    log('signature baselines (node:crypto, one core)');
+    const signatures = signatureBaselines();
+    baselines.signatures = signatures;
+    log('issuance over NATS');
+    results.issuance = await issuance(signatures);
+  }
+  if (runs('rotation')) {
+    log('raw PostgreSQL UPDATEs, 500 per transaction');
+    const batchedUpdate = await batchedUpdateBaseline();
+    baselines.batchedUpdate500 = batchedUpdate;
+    log('key rotation in the vault');
+    results.keyRotation = await keyRotation(batchedUpdate);
   }
   results.totalSeconds = round((performance.now() - began) / 1000, 1);
 }

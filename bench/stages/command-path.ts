@@ -4,14 +4,17 @@
  * at the same concurrency, with the CPU each process spent per command.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestCertificate } from '../../test/support/certificates';
 import { cpuBetween, percentiles, ratio, readCpu, round } from '../measure';
 import { PASSWORD_SCRYPT_LOG2_COST, startCommandApi } from '../support/apps';
 import { connectAsAdministrator } from '../support/commands';
 import { cores } from '../support/machine';
+import { distinctCertificates } from '../support/pki-material';
 import { scratchDatabase } from '../support/scratch';
 import { EventStoreAppend } from './event-store-append';
 import { NatsBaselines } from './nats-baselines';
+
+/** Flows of the mix at each concurrency (each flow is four commands). */
+const FLOWS = { 1: 120, 16: 400, 64: 800 } as const;
 
 export async function commandPath(append: EventStoreAppend) {
   const events = await scratchDatabase('bench_cmd_events');
@@ -28,7 +31,10 @@ export async function commandPath(append: EventStoreAppend) {
   commandApiPids.add(firstInstance.pid!);
   const { nats, sender } = await connectAsAdministrator(prefix);
   await sender.send('CreateGroup', { name: 'bench' });
-  const pems = await Promise.all(Array.from({ length: 8 }, () => createTestCertificate()));
+  // A certificate of its own for every flow of every mix: a PEM is registered once only (a second time is
+  // refused with CERTIFICATE_ALREADY_KNOWN).
+  const pems = distinctCertificates(FLOWS[1] + FLOWS[16] + 2 * FLOWS[64]); // 64 twice: 1 instance, then 2
+  let nextPem = 0;
 
   // The realistic mix, as flows of four commands: register a user, add them to a group, register a
   // certificate for them, revoke it. `concurrency` flows run at once, so that many commands are in flight.
@@ -40,7 +46,7 @@ export async function commandPath(append: EventStoreAppend) {
       samples.push(performance.now() - begun);
       return data;
     };
-    const flows = concurrency === 1 ? 120 : concurrency === 16 ? 400 : 800;
+    const flows = FLOWS[concurrency];
     let started = 0;
     const cpuBefore = readCpu(cpuGroups);
     const begin = performance.now();
@@ -56,7 +62,7 @@ export async function commandPath(append: EventStoreAppend) {
           await timed('AddUserToGroup', { userId: user.id, groupName: 'bench' });
           const certificate = await timed('RegisterCertificate', {
             userId: user.id,
-            certificateData: pems[flow % pems.length],
+            certificateData: pems[nextPem++],
           });
           await timed('RevokeCertificate', { certificateId: certificate.id, reason: 'superseded' });
         }

@@ -3,9 +3,11 @@
  * would run them, and stopped at the end of the run. The apps' entry files are named here and nowhere else.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { keyVaultTestEnv } from '../../test/support/key-vault-env';
 import { freePort } from '../../test/support/network';
+import { scratchDatabase } from './scratch';
 
 const ROOT = join(__dirname, '..', '..');
 const children: ChildProcess[] = [];
@@ -64,12 +66,36 @@ export async function startApp(
   throw new Error(`${app} did not report healthy within 30 s: ${output}`);
 }
 
-/** A command API on the given event store, answering commands under the given subject prefix. */
-export function startCommandApi(eventStoreUrl: string, subjectPrefix: string): Promise<ChildProcess> {
+/** What a command API is given of its key vault: the master key and the vault's database. */
+export interface KeyVaultEnvironment {
+  readonly CERTM3_MASTER_KEY: string;
+  readonly KEY_VAULT_DATABASE_URL: string;
+}
+
+/**
+ * A key vault as a deployment has one: a database of its own (a scratch one) and a random 32-byte master
+ * key. Every command API of a deployment is given the same one (a vault refuses any other master key).
+ */
+export async function scratchKeyVault(prefix: string): Promise<KeyVaultEnvironment> {
+  const database = await scratchDatabase(prefix);
+  return { CERTM3_MASTER_KEY: randomBytes(32).toString('base64'), KEY_VAULT_DATABASE_URL: database.url };
+}
+
+/**
+ * A command API on the given event store, answering commands under the given subject prefix; with the
+ * given key vault, or else the tests' fixed key and a vault in the event store's database (enough for
+ * stages that seal nothing).
+ */
+export function startCommandApi(
+  eventStoreUrl: string,
+  subjectPrefix: string,
+  keyVault?: KeyVaultEnvironment,
+): Promise<ChildProcess> {
   return startApp('command-api', {
     EVENT_STORE_URL: eventStoreUrl,
     NATS_SUBJECT_PREFIX: subjectPrefix,
     PASSWORD_SCRYPT_LOG2_COST: String(PASSWORD_SCRYPT_LOG2_COST),
+    ...keyVault,
   });
 }
 

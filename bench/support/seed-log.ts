@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { USERS_GROUP_ID } from '@certm3/domain';
 import { eventIdFor, EventToAppend, JsonObject, PostgresEventStore } from '@certm3/event-store';
 import { log } from './log';
+import { madeCertificates } from './pki-material';
 import { scratchDatabase } from './scratch';
 
 export function event(
@@ -77,6 +78,9 @@ export async function seedLog(store: PostgresEventStore, total: number): Promise
   const perUser = 5;
   let next = 0;
   const users = Math.floor((total - 3) / perUser);
+  // Real certificates, each registered once, with the facts the write side reads out of them: a read model
+  // may read the PEM itself (clm_secure does, for events that predate the facts it needs).
+  const certificates = madeCertificates(users);
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < users) {
@@ -114,6 +118,7 @@ export async function seedLog(store: PostgresEventStore, total: number): Promise
           { expectedRevision: 'no_stream' },
         );
         const certificate = `certificate-${certificateId}`;
+        const { pem, ...facts } = certificates[index];
         await store.append(
           certificate,
           [
@@ -121,17 +126,7 @@ export async function seedLog(store: PostgresEventStore, total: number): Promise
               certificate,
               0,
               'CertificateRegistered',
-              {
-                certificateId,
-                userId,
-                certificateData: 'PEM',
-                serialNumber: '01',
-                subject: 'CN=x',
-                issuer: 'CN=x',
-                notBefore: at,
-                notAfter: at,
-                fingerprintSha256: 'AA',
-              },
+              { certificateId, userId, certificateData: pem, ...facts },
               admin,
               at,
             ),
