@@ -4,3 +4,4 @@ export type { PublicKeyDescription } from './spki';
 export { describePublicKey } from './spki';
 export type { RefusalDetail } from './refusal';
 export { Refusal } from './refusal';
+export * from './certificate-writer';

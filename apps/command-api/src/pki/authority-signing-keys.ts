@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
+import { IssuerProfile, issuerProfile } from '@certm3/pki';
 import * as x509 from '@peculiar/x509';
 import { CaKeyAlgorithm, SealedPrivateKey } from '@certm3/domain';
 import { KeyVault } from '@certm3/key-vault';
@@ -18,6 +19,8 @@ export interface SigningAuthority {
 export interface OpenedAuthority {
   readonly certificate: x509.X509Certificate;
   readonly privateKey: webcrypto.CryptoKey;
+  /** What its leaves are written with (libs/pki's certificate writer). */
+  readonly profile: IssuerProfile;
 }
 
 /**
@@ -45,9 +48,14 @@ export class AuthoritySigningKeys {
   private async load(authority: SigningAuthority): Promise<OpenedAuthority> {
     const pkcs8 = await this.vault().open(authority.privateKey, authorityKeyContext(authority.caId));
     try {
+      const certificate = new x509.X509Certificate(authority.certificatePem);
       return {
-        certificate: new x509.X509Certificate(authority.certificatePem),
+        certificate,
         privateKey: await importPrivateKey(pkcs8, authority.keyAlgorithm, { extractable: false }),
+        profile: issuerProfile(
+          Buffer.from(certificate.rawData),
+          createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }),
+        ),
       };
     } finally {
       pkcs8.fill(0);

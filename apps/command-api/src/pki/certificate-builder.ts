@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
+import { randomSerialNumber } from '@certm3/pki';
 import * as x509 from '@peculiar/x509';
-import { CaKeyAlgorithm, DistinguishedName, ExtendedKeyUsage, KeyUsage, SanType } from '@certm3/domain';
+import { CaKeyAlgorithm, DistinguishedName } from '@certm3/domain';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -17,11 +18,10 @@ const subtle = webcrypto.subtle;
 const asX509 = <T>(value: unknown) => value as T;
 
 /**
- * X.509 certificates as certm3's authorities issue them, with @peculiar/x509 over WebCrypto: a root
- * (self-signed), an intermediate, a leaf. What every one gets: a 128-bit serial from the CSPRNG, notBefore
- * backdated one minute (clocks of relying parties drift), SKI and AKI; a CA basicConstraints CA:true with
- * its path length and keyUsage keyCertSign+cRLSign; a leaf CA:false, the policy's key usages and EKUs, the
- * SANs exactly as requested, and the CRL distribution point and AIA (OCSP, caIssuers) under PKI_BASE_URL.
+ * The authorities' own certificates, with @peculiar/x509 over WebCrypto: a root (self-signed) or an
+ * intermediate. Each gets a 128-bit serial from the CSPRNG, notBefore backdated one minute (clocks of
+ * relying parties drift), SKI and AKI, basicConstraints CA:true with its path length and keyUsage
+ * keyCertSign+cRLSign. Leaves are written by libs/pki's certificate writer, hundreds a second.
  */
 
 const KEY_PARAMETERS: Record<CaKeyAlgorithm, RsaHashedKeyGenParams | EcKeyGenParams> = {
@@ -81,10 +81,7 @@ export async function importPrivateKey(
 
 /** A positive 128-bit serial number from the CSPRNG, as hex. */
 export function newSerialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] &= 0x7f; // positive as a DER INTEGER
-  if (bytes[0] === 0) bytes[0] = 0x01; // and 16 bytes long
-  return bytes.toString('hex');
+  return randomSerialNumber().toString('hex');
 }
 
 function name(subject: DistinguishedName): x509.JsonName {
@@ -159,79 +156,6 @@ export async function buildAuthorityCertificate(input: {
     publicKey: asX509(input.keys.publicKey),
     signingKey: asX509(issuerKey),
     signingAlgorithm: asX509(signingAlgorithm(issuerKey)),
-    extensions,
-  });
-  return built(certificate, serialNumber);
-}
-
-const KEY_USAGE_FLAGS: Record<KeyUsage, x509.KeyUsageFlags> = {
-  digitalSignature: x509.KeyUsageFlags.digitalSignature,
-  nonRepudiation: x509.KeyUsageFlags.nonRepudiation,
-  keyEncipherment: x509.KeyUsageFlags.keyEncipherment,
-  dataEncipherment: x509.KeyUsageFlags.dataEncipherment,
-  keyAgreement: x509.KeyUsageFlags.keyAgreement,
-};
-const GENERAL_NAME: Record<SanType, x509.GeneralNameType> = {
-  DNS: 'dns',
-  IP: 'ip',
-  EMAIL: 'email',
-  URI: 'url',
-};
-
-/** An end-entity certificate for `publicKey`, signed by `issuer`. */
-export async function buildLeafCertificate(input: {
-  readonly subject: DistinguishedName;
-  readonly subjectAlternativeNames: readonly { readonly type: SanType; readonly value: string }[];
-  readonly publicKey: CryptoKey | x509.PublicKey;
-  readonly issuer: Issuer;
-  readonly issuerId: string;
-  readonly now: Date;
-  readonly notAfter: Date;
-  readonly keyUsages: readonly KeyUsage[];
-  readonly extendedKeyUsages: readonly ExtendedKeyUsage[];
-  readonly pkiBaseUrl: string;
-}): Promise<BuiltCertificate> {
-  const serialNumber = newSerialNumber();
-  const base = input.pkiBaseUrl.replace(/\/+$/, '');
-  const publicKey =
-    input.publicKey instanceof x509.PublicKey ? await input.publicKey.export() : input.publicKey;
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(
-      input.keyUsages.reduce((flags, usage) => flags | KEY_USAGE_FLAGS[usage], 0),
-      true,
-    ),
-    ...(input.extendedKeyUsages.length > 0
-      ? [
-          new x509.ExtendedKeyUsageExtension(
-            input.extendedKeyUsages.map((usage) => x509.ExtendedKeyUsage[usage]),
-          ),
-        ]
-      : []),
-    ...(input.subjectAlternativeNames.length > 0
-      ? [
-          new x509.SubjectAlternativeNameExtension(
-            input.subjectAlternativeNames.map((san) => ({ type: GENERAL_NAME[san.type], value: san.value })),
-          ),
-        ]
-      : []),
-    await x509.SubjectKeyIdentifierExtension.create(asX509(publicKey)),
-    await x509.AuthorityKeyIdentifierExtension.create(input.issuer.certificate.publicKey),
-    new x509.CRLDistributionPointsExtension([`${base}/crl/${input.issuerId}.crl`]),
-    new x509.AuthorityInfoAccessExtension({
-      ocsp: [new x509.GeneralName('url', `${base}/ocsp`)],
-      caIssuers: [new x509.GeneralName('url', `${base}/ca/${input.issuerId}.crt`)],
-    }),
-  ];
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber,
-    subject: name(input.subject),
-    issuer: input.issuer.certificate.subjectName,
-    notBefore: new Date(input.now.getTime() - MINUTE),
-    notAfter: input.notAfter,
-    publicKey: asX509(publicKey),
-    signingKey: asX509(input.issuer.privateKey),
-    signingAlgorithm: asX509(signingAlgorithm(input.issuer.privateKey)),
     extensions,
   });
   return built(certificate, serialNumber);

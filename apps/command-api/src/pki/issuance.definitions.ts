@@ -17,7 +17,15 @@ import {
   withPrivateKey,
 } from '@certm3/domain';
 import { ISSUANCE_COMMANDS } from '@certm3/contracts';
-import { checkPublicKey, CsrRefusal, KeyRefusal, parseCertificateRequest, ParsedCsr } from '@certm3/pki';
+import {
+  checkPublicKey,
+  CsrRefusal,
+  KeyRefusal,
+  parseCertificateRequest,
+  ParsedCsr,
+  randomSerialNumber,
+  writeLeafCertificate,
+} from '@certm3/pki';
 import { SealedSecret } from '@certm3/key-vault';
 import {
   CommandInput,
@@ -28,7 +36,7 @@ import {
 import { CommandValidationError } from '../execution/command-executor';
 import { derivedId } from '../execution/derived-id';
 import { StreamSession } from '../execution/stream-session';
-import { buildLeafCertificate, exportPrivateKey, generateKeyPair } from './certificate-builder';
+import { exportPrivateKey, generateKeyPair } from './certificate-builder';
 import { sanProblem } from './subject-alternative-names';
 import { reserveFingerprint } from '../certificates/certificates.definitions';
 
@@ -134,6 +142,14 @@ function requestedLifetime(body: SubmitBody, now: number, maxValidityDays: numbe
       },
     ]);
   return { notAfter: new Date(notAfter), validityDays: Math.ceil((notAfter - now) / DAY) };
+}
+
+function toPem(der: Buffer): string {
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
+  return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
 }
 
 /** SHA-256 of a SubjectPublicKeyInfo, hex: the same key in two certificates or requests has one value. */
@@ -248,32 +264,34 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
   }
 
   const issuer = await services.signingKeys.open(authority);
-  const built = await buildLeafCertificate({
+  const base = services.pkiBaseUrl.replace(/\/+$/, '');
+  // Whole seconds: what the certificate's times can say.
+  const second = (at: number) => new Date(Math.floor(at / 1000) * 1000);
+  const serial = randomSerialNumber();
+  const der = writeLeafCertificate({
+    issuer: issuer.profile,
+    serialNumber: serial,
     subject: dn,
     subjectAlternativeNames: sans,
-    publicKey: material
-      ? material.keys.publicKey
-      : await webcrypto.subtle.importKey(
-          'spki',
-          spki!,
-          key.algorithm === 'RSA'
-            ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
-            : { name: 'ECDSA', namedCurve: key.size === 384 ? 'P-384' : 'P-256' },
-          true,
-          ['verify'],
-        ),
-    issuer,
-    issuerId: authority.caId,
-    now: new Date(now),
-    notAfter: lifetime.notAfter,
+    publicKey: spki!,
+    notBefore: second(now - MINUTE),
+    notAfter: second(lifetime.notAfter.getTime()),
     // An EC key cannot encipher keys (RFC 5480): such usages are left out for it, as public CAs do.
     keyUsages: rules.key_usages.filter(
       (usage) => key.algorithm === 'RSA' || (usage !== 'keyEncipherment' && usage !== 'dataEncipherment'),
     ),
     extendedKeyUsages: rules.extended_key_usages,
-    pkiBaseUrl: services.pkiBaseUrl,
+    crlDistributionPoint: `${base}/crl/${authority.caId}.crl`,
+    ocsp: `${base}/ocsp`,
+    caIssuers: `${base}/ca/${authority.caId}.crt`,
   });
-  const parsed = new X509Certificate(built.pem);
+  const parsed = new X509Certificate(der);
+  const built = {
+    pem: toPem(der),
+    serialNumber: serial.toString('hex'),
+    notBefore: new Date(parsed.validFrom).toISOString(),
+    notAfter: new Date(parsed.validTo).toISOString(),
+  };
   const fingerprintSha256 = parsed.fingerprint256;
 
   await reserveFingerprint(session, fingerprintSha256, certificateId);
