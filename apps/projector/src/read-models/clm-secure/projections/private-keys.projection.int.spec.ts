@@ -149,6 +149,10 @@ describe('clm_secure private_keys projection', () => {
       });
   });
 
+  // The write side records the vault's keys before it serves, so a key names a key-encryption key the log knows.
+  it('halts on a key sealed under a key-encryption key the log has not recorded', () =>
+    spec.given(rootCreated(rootId, rootKey, oldKek)).thenFails(/private_keys_encryption_key_id_fkey/));
+
   it('halts on destroying a key it never kept', () =>
     spec
       .given({ type: 'PrivateKeyDestroyed', data: { certificateId: randomUUID(), dataKeyId: leafKey } })
