@@ -45,9 +45,12 @@ describe('upgrade in place from a log written before roles (dd75862)', () => {
     await database?.drop();
   });
 
+  // What the upgrade added, besides the key vault's first key-encryption key that every start records.
   const added = async (): Promise<RecordedEvent[]> => {
     const old = new Set(wave1.events.map((event) => event.id));
-    return (await collect(store.readAll())).filter((event) => !old.has(event.id));
+    return (await collect(store.readAll())).filter(
+      (event) => !old.has(event.id) && event.metadata.commandName !== 'RecordKeyVaultState',
+    );
   };
 
   it('installs the system roles and grants ADMIN to the bootstrapped administrator once, as the system actor', async () => {

@@ -16,6 +16,7 @@ import { authorityKeyContext } from './authority-signing-keys';
 import { CommandValidationError } from '../execution/command-executor';
 import { StreamSession } from '../execution/stream-session';
 import { OpenedAuthority } from './authority-signing-keys';
+import { recordSealingKey } from './keys.definitions';
 import {
   buildAuthorityCertificate,
   buildAuthorityRequest,
@@ -85,7 +86,9 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
           throw new CommandValidationError([
             { field: 'external', message: 'an external authority has no certm3 parent: leave out parentId' },
           ]);
-        return prepareExternal(caId, body, await material(), session);
+        const made = await material();
+        await recordSealingKey(session, made.sealed.keyEncryptionKeyId, session.now);
+        return prepareExternal(caId, body, made, session);
       }
       if (body.parentId) {
         const parentStream = await session.load(
@@ -105,6 +108,7 @@ export const AUTHORITY_COMMAND_DEFINITIONS = {
         parentChain = parentStream.state.chainPem;
       }
       const { keys, sealed } = await material();
+      await recordSealingKey(session, sealed.keyEncryptionKeyId, session.now);
       const built = await buildAuthorityCertificate({
         subject: body.subject,
         keys,

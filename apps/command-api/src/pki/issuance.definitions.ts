@@ -39,6 +39,7 @@ import { StreamSession } from '../execution/stream-session';
 import { exportPrivateKey, generateKeyPair } from './certificate-builder';
 import { sanProblem } from './subject-alternative-names';
 import { reserveFingerprint } from '../certificates/certificates.definitions';
+import { recordSealingKey } from './keys.definitions';
 
 type SubmitBody = CommandInput<'SubmitCertificateRequest'>['body'];
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -236,7 +237,10 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
 
   const dn: DistinguishedName = { ...subject, commonName: commonName! };
   const material = understood.source === 'server' ? await prepared.material() : undefined;
-  if (material) spki = Buffer.from(await webcrypto.subtle.exportKey('spki', material.keys.publicKey));
+  if (material) {
+    spki = Buffer.from(await webcrypto.subtle.exportKey('spki', material.keys.publicKey));
+    await recordSealingKey(session, material.sealed.keyEncryptionKeyId, session.now);
+  }
   const submitted = {
     requestId,
     policyId: policy.policyId,
@@ -317,6 +321,7 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
             }
           : null,
         serialNumber: built.serialNumber,
+        // RFC 4514 (most specific first), as clm_secure_db shows every certificate's names.
         subject: parsed.subject.split('\n').reverse().join(','),
         issuer: parsed.issuer.split('\n').reverse().join(','),
         notBefore: built.notBefore,

@@ -55,6 +55,31 @@ async function recordRotation(session: StreamSession, rotation: Rotation): Promi
   return revision;
 }
 
+/** Key-encryption keys this instance saw recorded in the log: a recorded key stays recorded. */
+const recordedKeys = new Set<string>();
+
+/**
+ * Records the key-encryption key a secret was just sealed under, in the same commit, if the log does not
+ * know it yet (the vault was unreachable when the instance started, or another instance's rotation made it):
+ * every event naming a key comes after the key's own record. One read per key and instance.
+ */
+export async function recordSealingKey(
+  session: StreamSession,
+  keyId: string | undefined,
+  at: string,
+): Promise<void> {
+  if (!keyId || recordedKeys.has(keyId)) return;
+  const stream = await session.load(streamIds.encryptionKey(keyId), encryptionKeyDecider);
+  if (stream.state.exists) {
+    recordedKeys.add(keyId);
+    return;
+  }
+  session.append(
+    stream,
+    encryptionKeyDecider.decide({ type: 'RecordEncryptionKey', keyId, status: 'active', at }, stream.state),
+  );
+}
+
 export const KEY_COMMAND_DEFINITIONS = {
   RotateEncryptionKey: defineCommandHandler('RotateEncryptionKey', {
     prepare: ({ context }) => derivedId(context.commandId, 'rotation'),
