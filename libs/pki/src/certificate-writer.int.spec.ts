@@ -30,7 +30,7 @@ describe.each([
   it.each([
     ['P-256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']],
     ['RSA-2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']],
-  ])('writes a %s leaf openssl verifies and reads as written', (leafName, leafArgs) => {
+  ])('writes a %s leaf openssl verifies and reads as written', async (leafName, leafArgs) => {
     const tag = `${name}-${leafName}`;
     openssl(
       'req',
@@ -61,7 +61,7 @@ describe.each([
     const serial = randomSerialNumber();
     const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
     const notAfter = new Date('2051-03-04T05:06:07Z'); // after 2049: GeneralizedTime
-    const der = writeLeafCertificate({
+    const der = await writeLeafCertificate({
       issuer,
       serialNumber: serial,
       subject: { commonName: 'leaf.example.com', organization: 'Ünïcødé GmbH', country: 'DE' },

@@ -191,7 +191,7 @@ export interface LeafCertificate {
  * The certificate, DER: X.509 v3, basicConstraints CA:false (critical), keyUsage (critical), EKU, the SANs
  * exactly as given, SKI, AKI, the CRL distribution point and AIA (OCSP, caIssuers).
  */
-export function writeLeafCertificate(leaf: LeafCertificate): Buffer {
+export async function writeLeafCertificate(leaf: LeafCertificate): Promise<Buffer> {
   const algorithm = SIGNATURE_ALGORITHMS[leaf.issuer.signatureAlgorithm];
   const signatureAlgorithm = sequence(oid(algorithm.oid), ...(algorithm.parameters ? [nullValue()] : []));
   const uri = (value: string) => contextTag(6, ia5String(value), false);
@@ -237,6 +237,11 @@ export function writeLeafCertificate(leaf: LeafCertificate): Buffer {
     contextTag(3, sequence(...extensions), true),
   );
   // ECDSA signatures come out of node:crypto DER-encoded (r, s), as X.509 wants them; RSA as PKCS#1 v1.5.
-  const signature = sign(algorithm.hash, tbs, leaf.issuer.privateKey);
+  // Signed on libuv's threads (the callback form), off the event loop: an RSA-3072 signature takes ms.
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign(algorithm.hash, tbs, leaf.issuer.privateKey, (error, signed) =>
+      error ? reject(error) : resolve(signed),
+    ),
+  );
   return sequence(tbs, signatureAlgorithm, bitString(signature));
 }

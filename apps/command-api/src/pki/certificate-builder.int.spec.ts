@@ -61,7 +61,7 @@ describe('certificates certm3 builds, as openssl reads them', () => {
     );
     const csr = new x509.Pkcs10CertificateRequest(execFileSync('cat', [join(dir, 'leaf.csr')]).toString());
     // The leaf as issuance writes it (libs/pki's writer), under the intermediate this builder made.
-    const leafDer = writeLeafCertificate({
+    const leafDer = await writeLeafCertificate({
       issuer: issuerProfile(
         Buffer.from(intermediate.certificate.rawData),
         KeyObject.from(intermediateKeys.privateKey),

@@ -272,7 +272,7 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
   // Whole seconds: what the certificate's times can say.
   const second = (at: number) => new Date(Math.floor(at / 1000) * 1000);
   const serial = randomSerialNumber();
-  const der = writeLeafCertificate({
+  const der = await writeLeafCertificate({
     issuer: issuer.profile,
     serialNumber: serial,
     subject: dn,
