@@ -45,11 +45,15 @@ describe('upgrade in place from a log written before roles (dd75862)', () => {
     await database?.drop();
   });
 
-  // What the upgrade added, besides the key vault's first key-encryption key that every start records.
+  // What the roles' upgrade added, besides the vault's first key and the certificates' fingerprints.
   const added = async (): Promise<RecordedEvent[]> => {
     const old = new Set(wave1.events.map((event) => event.id));
     return (await collect(store.readAll())).filter(
-      (event) => !old.has(event.id) && event.metadata.commandName !== 'RecordKeyVaultState',
+      (event) =>
+        !old.has(event.id) &&
+        !['RecordKeyVaultState', 'ReserveCertificateFingerprints'].includes(
+          String(event.metadata.commandName),
+        ),
     );
   };
 
@@ -80,6 +84,29 @@ describe('upgrade in place from a log written before roles (dd75862)', () => {
     const again = await start();
     await again.close();
     expect((await added()).length).toBe(before);
+  });
+
+  it('reserves the fingerprint of the certificate the old log registered, once: its PEM is not registered again', async () => {
+    const everything = await collect(store.readAll());
+    expect(everything.filter((event) => event.type === 'CertificateFingerprintsReserved')).toEqual([
+      expect.objectContaining({
+        streamId: 'system-certificate-fingerprints',
+        data: { certificates: 1, fingerprints: 1 },
+        metadata: expect.objectContaining({ actorId: SYSTEM_ACTOR_ID }),
+      }),
+    ]);
+    const certificateId = idOf(10);
+    const pem = String(wave1.commands[10].body.certificateData);
+    expect(
+      await client.reply(
+        'RegisterCertificate',
+        { userId: adminId, certificateData: pem },
+        { actorId: adminId },
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'CERTIFICATE_ALREADY_KNOWN', details: [{ certificateId }] },
+    });
   });
 
   it('lets the administrator act, and refuses every other user of the old log until given a role', async () => {

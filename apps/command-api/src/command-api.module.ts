@@ -22,6 +22,7 @@ import { COMMAND_DEFINITIONS_TOKEN, ExecuteCommandHandler } from './execution/ex
 import { CommandMetrics, CommandMetricsController } from './metrics/command-metrics';
 import { PasswordHasher } from './security/password-hasher';
 import { AuthoritySigningKeys } from './pki/authority-signing-keys';
+import { CertificateFingerprintUpgrade } from './certificates/fingerprint-upgrade';
 import {
   KEY_ROTATION_SETTINGS,
   KEY_ROTATION_SIGNAL,
@@ -94,6 +95,7 @@ export class CommandApiModule {
         CommandExecutor,
         SystemRolesUpgrade,
         KeyRotationProcess,
+        CertificateFingerprintUpgrade,
         ExecuteCommandHandler,
         CommandMetrics,
         NatsCommandListener,

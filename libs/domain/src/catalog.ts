@@ -8,6 +8,7 @@ import { EncryptionKeyEvent, KeyRotationEvent } from './pki/key-rotation';
 import { PolicyEvent } from './pki/policy';
 import {
   CertificateFingerprintReservationEvent,
+  CertificateFingerprintsReservedEvent,
   PolicyCodeReservationEvent,
   OrganizationCodeReservationEvent,
   RoleCodeReservationEvent,
@@ -36,6 +37,7 @@ export type DomainEvent =
   | PolicyCodeReservationEvent
   | CertificateRequestEvent
   | CertificateFingerprintReservationEvent
+  | CertificateFingerprintsReservedEvent
   | EncryptionKeyEvent
   | KeyRotationEvent
   | BootstrapEvent
@@ -130,6 +132,7 @@ export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
   CertificateMetadataSet: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateFingerprintReserved: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateFingerprintReleased: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateFingerprintsReserved: { context: 'system', schemaVersion: 1, secretFields: [] },
   CertificateRevoked: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateExpired: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   EmailReserved: {

@@ -9,6 +9,7 @@ import { failure } from '../execution/command-executor';
 import { ExecuteCommand } from '../execution/execute-command';
 import { SystemRolesUpgrade } from '../access/system-roles-upgrade';
 import { KeyRotationProcess } from '../pki/key-rotation.process';
+import { CertificateFingerprintUpgrade } from '../certificates/fingerprint-upgrade';
 import { CommandMetrics } from '../metrics/command-metrics';
 import { parseCommandMessage } from './parse-command-message';
 import { respond } from './respond';
@@ -49,6 +50,7 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
     private readonly metrics: CommandMetrics,
     private readonly upgrade: SystemRolesUpgrade,
     private readonly keyRotation: KeyRotationProcess,
+    private readonly fingerprints: CertificateFingerprintUpgrade,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +64,8 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
         await this.upgrade.ensure();
         // The vault's first key-encryption key is in the log before the first key is sealed under it.
         await this.keyRotation.recordBeforeServing();
+        // A log from before fingerprints were reserved gets them for its certificates, once.
+        await this.fingerprints.ensure();
         const subject = commandSubjectWildcard(this.settings.subjectPrefix);
         this.subscription = connection.subscribe(subject, {
           queue: `${this.settings.subjectPrefix}-command-api`,

@@ -15,4 +15,6 @@ export const RESERVATION_EVENT_TYPES = [
   'PolicyCodeReleased',
   'CertificateFingerprintReserved',
   'CertificateFingerprintReleased',
+  // The upgrade's marker that a log's older certificates have their fingerprints reserved.
+  'CertificateFingerprintsReserved',
 ] as const;

@@ -150,3 +150,12 @@ export const certificateFingerprintReservation = reservationDecider({
   released: 'CertificateFingerprintReleased',
   taken: 'CERTIFICATE_ALREADY_KNOWN',
 });
+
+/**
+ * Marks, in stream `system-certificate-fingerprints`, that the certificates a log held before fingerprints
+ * were reserved have theirs (appended once, with "no stream" expected, by the command API's upgrade at start).
+ */
+export type CertificateFingerprintsReservedEvent = {
+  type: 'CertificateFingerprintsReserved';
+  data: { certificates: number; fingerprints: number };
+};

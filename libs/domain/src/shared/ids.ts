@@ -46,6 +46,8 @@ export const streamIds = {
     `certificate-fingerprint-${fingerprintSha256.replace(/:/g, '').toLowerCase()}`,
   keyRotation: (rotationId: string) => `key-rotation-${rotationId}`,
   encryptionKey: (keyId: string) => `encryption-key-${keyId}`,
+  /** Marks that the fingerprints of certificates registered before they were reserved are reserved. */
+  certificateFingerprintsUpgrade: () => 'system-certificate-fingerprints',
   /** Every global holder of ADMIN (see access/administrators.ts). */
   administrators: () => 'system-administrators',
   /** Marks that the first administrator exists; created once, with "no stream" expected. */
