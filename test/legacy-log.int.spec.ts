@@ -48,7 +48,14 @@ describe('a log written by the previous release (c9b5a5e)', () => {
     const legacyIds = new Set(legacy.events.map((event) => event.id));
     const added = all.filter((event) => !legacyIds.has(event.id));
     expect(added.length).toBeGreaterThan(0);
-    expect(added.every((event) => event.metadata.commandName === 'InstallSystemRoles')).toBe(true);
+    // (and what every start records: the vault's first key, the older certificates' fingerprints).
+    expect(
+      added.every((event) =>
+        ['InstallSystemRoles', 'RecordKeyVaultState', 'ReserveCertificateFingerprints'].includes(
+          String(event.metadata.commandName),
+        ),
+      ),
+    ).toBe(true);
     expect(await verifyLog(store.readAll())).toMatchObject({
       ok: true,
       eventsChecked: all.length,

@@ -4,6 +4,7 @@ import {
   EVENT_STORE_HEALTH,
   EventStoreModule,
   HealthController,
+  HealthIndicator,
   healthIndicatorsProvider,
   NATS_HEALTH,
   NatsModule,
@@ -32,6 +33,8 @@ import {
 } from './pki/key-rotation.process';
 import { COMMAND_TRANSPORT_SETTINGS, NatsCommandListener } from './transport/nats-command-listener';
 
+const COMMANDS_HEALTH = Symbol('COMMANDS_HEALTH');
+
 @Module({})
 export class CommandApiModule {
   static forSettings(settings: CommandApiSettings): DynamicModule {
@@ -55,7 +58,19 @@ export class CommandApiModule {
       ],
       controllers: [HealthController, CommandMetricsController],
       providers: [
-        healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH, KEY_VAULT_HEALTH]),
+        healthIndicatorsProvider([EVENT_STORE_HEALTH, NATS_HEALTH, KEY_VAULT_HEALTH, COMMANDS_HEALTH]),
+        {
+          // Ready means it answers commands: not before its start-up work is done.
+          provide: COMMANDS_HEALTH,
+          inject: [NatsCommandListener],
+          useFactory: (listener: NatsCommandListener): HealthIndicator => ({
+            name: 'commands',
+            check: async () => {
+              if (!listener.listening)
+                throw new Error('not listening for commands yet (start-up work in progress)');
+            },
+          }),
+        },
         {
           provide: COMMAND_TRANSPORT_SETTINGS,
           useValue: {

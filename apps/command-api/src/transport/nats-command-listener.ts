@@ -35,6 +35,11 @@ export interface CommandTransportSettings {
 export class NatsCommandListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('NatsCommandListener');
   private subscription: Subscription | undefined;
+
+  /** Whether it takes commands: only once its start-up work (the upgrades, the vault's keys) is done. */
+  get listening(): boolean {
+    return this.subscription !== undefined && !this.subscription.isClosed();
+  }
   private readonly inFlight = new Set<Promise<void>>();
   /** Commands this instance has answered; with a queue group, instances share the load. */
   handledCount = 0;
