@@ -128,14 +128,27 @@ export function encodeName(name: LeafName): Buffer {
   );
 }
 
-function ipBytes(address: string): Buffer {
+/** An IP address's 4 or 16 octets; an IPv6 address may end in a dotted quad (`::ffff:192.0.2.7`). */
+export function ipBytes(address: string): Buffer {
   if (isIP(address) === 4) return Buffer.from(address.split('.').map(Number));
-  const [head, tail = ''] = address.includes('::') ? address.split('::') : [address, undefined as never];
+  if (isIP(address) !== 6 || address.includes('%'))
+    throw new Error(`not an IP address without a zone: ${address}`);
+  let text = address;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted[1].split('.').map(Number);
+    const hex = (high: number, low: number) => ((high << 8) | low).toString(16);
+    text = `${text.slice(0, dotted.index)}${hex(a, b)}:${hex(c, d)}`;
+  }
+  const compressed = text.includes('::');
+  const [head, tail] = compressed ? text.split('::') : [text, ''];
   const groups = (part: string) => (part === '' ? [] : part.split(':'));
   const left = groups(head);
-  const right = address.includes('::') ? groups(tail) : [];
+  const right = groups(tail);
   const words = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return Buffer.concat(words.map((word) => Buffer.from(word.padStart(4, '0'), 'hex')));
+  const bytes = Buffer.concat(words.map((word) => Buffer.from(word.padStart(4, '0'), 'hex')));
+  if (bytes.length !== 16) throw new Error(`not an IPv6 address: ${address}`);
+  return bytes;
 }
 
 function generalName(san: { readonly type: LeafSanType; readonly value: string }): Buffer {

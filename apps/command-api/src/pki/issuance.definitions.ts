@@ -234,13 +234,18 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
   if (!owner.state.exists) refuse('NOT_FOUND', 'no such user', [{ ownerUserId }]);
   if (owner.state.status !== 'active')
     refuse('USER_INACTIVE', 'a user who is not active cannot receive certificates', [{ ownerUserId }]);
+  // A certificate under an organization's policy is for one of its members (or the actor, whose permission
+  // was checked there): nobody issues, with a key they could then export, to someone outside it.
+  if (
+    policy.organizationId !== null &&
+    ownerUserId !== context.actorId &&
+    !owner.state.organizations.has(policy.organizationId)
+  )
+    refuse('NOT_IN_ORGANIZATION', 'the certificate’s owner is not a member of the policy’s organization', [
+      { ownerUserId, organizationId: policy.organizationId },
+    ]);
 
   const dn: DistinguishedName = { ...subject, commonName: commonName! };
-  const material = understood.source === 'server' ? await prepared.material() : undefined;
-  if (material) {
-    spki = Buffer.from(await webcrypto.subtle.exportKey('spki', material.keys.publicKey));
-    await recordSealingKey(session, material.sealed.keyEncryptionKeyId, session.now);
-  }
   const submitted = {
     requestId,
     policyId: policy.policyId,
@@ -262,9 +267,14 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
     request.state,
   );
   if (rules.require_approval) {
-    // The approvals issue decides it; until then it waits, and says so.
+    // The approvals issue decides it; until then it waits, and says so. No key is made for it yet.
     const revision = session.append(request, submittedEvents);
     return { id: requestId, revision, status: 'pending_approval' as const };
+  }
+  const material = understood.source === 'server' ? await prepared.material() : undefined;
+  if (material) {
+    spki = Buffer.from(await webcrypto.subtle.exportKey('spki', material.keys.publicKey));
+    await recordSealingKey(session, material.sealed.keyEncryptionKeyId, session.now);
   }
 
   const issuer = await services.signingKeys.open(authority);

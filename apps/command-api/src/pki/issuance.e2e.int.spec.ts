@@ -524,6 +524,32 @@ describe('certificate issuance over NATS', () => {
       ok: false,
       error: { code: 'PERMISSION_DENIED', details: [{ permission: 'certificates:create' }] },
     });
+    // Nor for someone outside the organization, whose key they could then export.
+    expect(
+      await client.reply(
+        'SubmitCertificateRequest',
+        {
+          policyId: acmePolicy,
+          subject: { commonName: 'outsider.example.com' },
+          keyAlgorithm: 'ECDSA_P256',
+          ownerUserId: stack.adminId,
+        },
+        { actorId: requester },
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'NOT_IN_ORGANIZATION' } });
+    // SANs are certified as requested or refused: an IA5String name is ASCII, an IP has no zone.
+    for (const san of [
+      { type: 'EMAIL', value: 'ü@example.com' },
+      { type: 'IP', value: 'fe80::1%eth0' },
+    ])
+      expect(
+        await client.reply('SubmitCertificateRequest', {
+          policyId: acmePolicy,
+          subject: { commonName: 'names.example.com' },
+          subjectAlternativeNames: [san],
+          keyAlgorithm: 'ECDSA_P256',
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
 
   it('refuses issuance under a disabled authority', async () => {

@@ -44,6 +44,7 @@ export const ISSUANCE_COMMANDS = commandSet(
       'WEAK_KEY',
       'POLICY_VIOLATION',
       'USER_INACTIVE',
+      'NOT_IN_ORGANIZATION',
       'REQUEST_ALREADY_EXISTS',
     ],
   }),

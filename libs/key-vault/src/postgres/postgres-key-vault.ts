@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS key_vault.destroyed_data_keys (
 );`;
 
 const SCHEMA_LOCK = 0x63657274_6d33_6b76n;
+const ROTATION_LOCK = 0x63657274_6d33_726fn;
 
 interface RotationRow {
   rotation_id: string;
@@ -233,6 +234,8 @@ export class PostgresKeyVault implements KeyVault {
 
   async rotate(rotationId: string = randomUUID()): Promise<Rotation> {
     return this.transaction(async (client) => {
+      // One rotation at a time: a second one waits here for the first to commit, then rotates from its key.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [ROTATION_LOCK.toString()]);
       const { rows } = await client.query<{ key_id: string }>(
         'SELECT key_id FROM key_vault.key_encryption_keys WHERE is_current FOR UPDATE',
       );
