@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalJson, describeError } from '@certm3/common';
 import {
   ADMIN_ROLE,
@@ -17,6 +17,7 @@ import { EVENT_STORE } from '@certm3/app-runtime';
 import { EventStore } from '@certm3/event-store';
 import { CommandDefinition } from '../execution/command-definition';
 import { CommandExecutor } from '../execution/command-executor';
+import { runInternalCommand } from '../execution/run-internal-command';
 import { StreamSession } from '../execution/stream-session';
 import { emailReservations } from '../identity/email-reservations';
 import { installSystemRoles, systemRoleStreams } from './system-roles';
@@ -201,18 +202,12 @@ export class SystemRolesUpgrade {
   }
 
   private async run(body: UpgradeInput): Promise<void> {
-    const commandId = randomUUID();
-    const digested = canonicalJson({ administratorId: body.administratorId });
-    const bodyDigest = `v2:${createHash('sha256').update(digested).digest('hex')}`;
-    const reply = await this.executor.execute(installSystemRolesDefinition, body, {
-      commandName: INSTALL_SYSTEM_ROLES.name,
-      commandId,
-      correlationId: commandId,
-      actorId: SYSTEM_ACTOR_ID,
-      bodyDigest,
-      matchesRecorded: (recorded) => recorded.bodyDigest === bodyDigest,
-    });
-    if (!reply.ok) throw new Error(`InstallSystemRoles refused: ${reply.error.code} ${reply.error.message}`);
+    await runInternalCommand(
+      this.executor,
+      installSystemRolesDefinition,
+      body,
+      canonicalJson({ administratorId: body.administratorId }),
+    );
   }
 }
 

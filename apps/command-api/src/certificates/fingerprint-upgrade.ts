@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
 import { describeError } from '@certm3/common';
 import { certificateFingerprintReservation, streamIds, SYSTEM_ACTOR_ID } from '@certm3/domain';
 import { defineCommand } from '@certm3/contracts';
@@ -7,6 +6,7 @@ import { EVENT_STORE } from '@certm3/app-runtime';
 import { collect, EventStore, StreamNotFoundError } from '@certm3/event-store';
 import { CommandDefinition } from '../execution/command-definition';
 import { CommandExecutor } from '../execution/command-executor';
+import { runInternalCommand } from '../execution/run-internal-command';
 import { StreamSession } from '../execution/stream-session';
 
 /**
@@ -121,16 +121,6 @@ export class CertificateFingerprintUpgrade {
   }
 
   private async run(body: FingerprintsInput): Promise<void> {
-    const commandId = randomUUID();
-    const bodyDigest = `v2:${createHash('sha256').update(JSON.stringify(body)).digest('hex')}`;
-    const reply = await this.executor.execute(reserveCertificateFingerprintsDefinition, body, {
-      commandName: RESERVE_CERTIFICATE_FINGERPRINTS.name,
-      commandId,
-      correlationId: commandId,
-      actorId: SYSTEM_ACTOR_ID,
-      bodyDigest,
-      matchesRecorded: (recorded) => recorded.bodyDigest === bodyDigest,
-    });
-    if (!reply.ok) throw new Error(`ReserveCertificateFingerprints refused: ${reply.error.code}`);
+    await runInternalCommand(this.executor, reserveCertificateFingerprintsDefinition, body);
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
 import { describeError } from '@certm3/common';
 import {
   EncryptionKeyStatus,
@@ -7,18 +6,13 @@ import {
   foldEvents,
   keyRotationDecider,
   streamIds,
-  SYSTEM_ACTOR_ID,
 } from '@certm3/domain';
 import { EVENT_STORE } from '@certm3/app-runtime';
 import { collect, EventStore, StreamNotFoundError } from '@certm3/event-store';
 import { KeyVault, Rotation } from '@certm3/key-vault';
 import { CommandExecutor } from '../execution/command-executor';
-import {
-  KeyVaultState,
-  RECORD_KEY_VAULT_STATE,
-  recordKeyVaultStateDefinition,
-  VaultKeyRecord,
-} from './keys.definitions';
+import { runInternalCommand } from '../execution/run-internal-command';
+import { KeyVaultState, recordKeyVaultStateDefinition, VaultKeyRecord } from './keys.definitions';
 
 export const KEY_ROTATION_SETTINGS = Symbol('KEY_ROTATION_SETTINGS');
 export const KEY_ROTATION_SIGNAL = Symbol('KEY_ROTATION_SIGNAL');
@@ -140,17 +134,7 @@ export class KeyRotationProcess implements OnApplicationBootstrap, OnModuleDestr
       rotations: await this.filter(rotations, (rotation) => this.rotationRecorded(rotation)),
     };
     if (missing.keys.length === 0 && missing.rotations.length === 0) return;
-    const commandId = randomUUID();
-    const bodyDigest = `v2:${createHash('sha256').update(JSON.stringify(missing)).digest('hex')}`;
-    const reply = await this.executor.execute(recordKeyVaultStateDefinition, missing, {
-      commandName: RECORD_KEY_VAULT_STATE.name,
-      commandId,
-      correlationId: commandId,
-      actorId: SYSTEM_ACTOR_ID,
-      bodyDigest,
-      matchesRecorded: (recorded) => recorded.bodyDigest === bodyDigest,
-    });
-    if (!reply.ok) throw new Error(`RecordKeyVaultState refused: ${reply.error.code} ${reply.error.message}`);
+    await runInternalCommand(this.executor, recordKeyVaultStateDefinition, missing);
   }
 
   private async filter<T>(items: readonly T[], recorded: (item: T) => Promise<boolean>): Promise<T[]> {
