@@ -552,6 +552,24 @@ describe('certificate issuance over NATS', () => {
       ).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
 
+  it('gives a policy code to one of 20 policies created with it at once', async () => {
+    const code = `race-code-${randomUUID().slice(0, 6)}`;
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        client.reply('CreatePolicy', {
+          policyCode: index % 2 === 0 ? code : code.toUpperCase(),
+          name: `Racer ${index}`,
+          issuerId: caId,
+          policyRules: {},
+        }),
+      ),
+    );
+    expect(replies.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(
+      new Set(replies.filter((reply) => !reply.ok).map((reply) => !reply.ok && reply.error.code)),
+    ).toEqual(new Set(['POLICY_CODE_TAKEN']));
+  });
+
   it('refuses issuance under a disabled authority', async () => {
     ok(await client.reply('DisableCertificateAuthority', { caId }));
     expect(
