@@ -15,6 +15,8 @@ import {
   UsernameReservationEvent,
 } from './reservation/reservation';
 import { CertificateEvent } from './certificate/certificate.events';
+import { CompromisedKeyEvent } from './certificate/compromised-key';
+import { NotificationEvent } from './notification/notification';
 import { EmailReservationEvent } from './email-reservation/email-reservation';
 import { GroupEvent } from './group/group.events';
 import { CommandOutcomeEvent } from './shared/command-outcome';
@@ -25,6 +27,8 @@ export type DomainEvent =
   | UserEvent
   | GroupEvent
   | CertificateEvent
+  | CompromisedKeyEvent
+  | NotificationEvent
   | EmailReservationEvent
   | UsernameReservationEvent
   | RoleEvent
@@ -49,7 +53,8 @@ export type EventOfType<T extends EventType> = Extract<DomainEvent, { type: T }>
 
 export interface EventTypeInfo {
   /** The capability the event belongs to (a folder of libs/domain). */
-  readonly context: 'identity' | 'groups' | 'certificates' | 'access' | 'organizations' | 'pki' | 'system';
+  readonly context:
+    'identity' | 'groups' | 'certificates' | 'access' | 'organizations' | 'pki' | 'notifications' | 'system';
   /** The version of `data`'s shape that writers produce now; written into every event's metadata. */
   readonly schemaVersion: number;
   /**
@@ -133,8 +138,31 @@ export const EVENT_CATALOG: { readonly [Type in EventType]: EventTypeInfo } = {
   CertificateFingerprintReserved: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateFingerprintReleased: { context: 'certificates', schemaVersion: 1, secretFields: [] },
   CertificateFingerprintsReserved: { context: 'system', schemaVersion: 1, secretFields: [] },
-  CertificateRevoked: { context: 'certificates', schemaVersion: 1, secretFields: [] },
-  CertificateExpired: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateRevoked: {
+    context: 'certificates',
+    schemaVersion: 2,
+    secretFields: [],
+    // Version 1 dated the revocation only by the event's occurredAt.
+    upcast: (data, metadata) =>
+      typeof data.revokedAt === 'string' ? data : { ...data, revokedAt: metadata.occurredAt ?? null },
+  },
+  CertificateSuspended: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateHoldReleased: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateExpiring: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateExpiryReminderDue: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  CertificateExpired: {
+    context: 'certificates',
+    schemaVersion: 2,
+    secretFields: [],
+    // Version 1 dated the expiry only by the event's occurredAt.
+    upcast: (data, metadata) =>
+      typeof data.expiredAt === 'string' ? data : { ...data, expiredAt: metadata.occurredAt ?? null },
+  },
+  CertificateRenewed: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  PublicKeyBlocked: { context: 'certificates', schemaVersion: 1, secretFields: [] },
+  NotificationCreated: { context: 'notifications', schemaVersion: 1, secretFields: [] },
+  NotificationRead: { context: 'notifications', schemaVersion: 1, secretFields: [] },
+  NotificationDeliveryAttempted: { context: 'notifications', schemaVersion: 1, secretFields: [] },
   EmailReserved: {
     context: 'identity',
     schemaVersion: 2,

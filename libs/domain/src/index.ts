@@ -9,6 +9,8 @@ export * from './group/group.events';
 export * from './group/group.decider';
 export * from './certificate/certificate.events';
 export * from './certificate/certificate.decider';
+export * from './certificate/compromised-key';
+export * from './notification/notification';
 export * from './email-reservation/email-reservation';
 export * from './bootstrap/bootstrap';
 export * from './shared/command-outcome';

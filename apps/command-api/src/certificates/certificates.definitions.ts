@@ -1,7 +1,10 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import {
   certificateDecider,
   CertificateCommand,
   certificateFingerprintReservation,
+  CertificateState,
+  compromisedKeyDecider,
   refuse,
   streamIds,
   userDecider,
@@ -12,25 +15,81 @@ import { CommandInput, defineCommandHandler, DefinitionsOf } from '../execution/
 import { derivedId } from '../execution/derived-id';
 import { parseCertificate } from './parse-certificate';
 
-/** Commands on one certificate's stream. */
-function onCertificateStream<Name extends 'RevokeCertificate' | 'ExpireCertificate' | 'DeleteCertificate'>(
+type OnCertificateStream =
+  'RevokeCertificate' | 'ReleaseCertificateHold' | 'ExpireCertificate' | 'DeleteCertificate';
+
+/**
+ * Commands on one certificate's stream. The permission applies in the certificate's organization (a scoped
+ * grant there will do), read through the session: a certificate's organization never changes, yet it is held
+ * at commit like any read.
+ */
+function onCertificateStream<Name extends OnCertificateStream>(
   name: Name,
   toDomain: (body: CommandInput<Name>['body'], now: string) => CertificateCommand,
+  afterwards?: (
+    session: StreamSession,
+    certificate: CertificateState,
+    command: CertificateCommand,
+  ) => Promise<void>,
 ) {
   const certificateIdOf = (body: unknown) => (body as { certificateId: string }).certificateId;
   return defineCommandHandler<Name, never>(name, {
     target: ({ body }) => ({ type: 'certificate', id: certificateIdOf(body) }),
     reads: ({ body }) => [streamIds.certificate(certificateIdOf(body))],
+    scope: async ({ body, session }) => {
+      const certificate = await session.load(
+        streamIds.certificate(certificateIdOf(body)),
+        certificateDecider,
+      );
+      return {
+        type: 'certificate',
+        id: certificateIdOf(body),
+        organizationId: certificate.state.exists ? certificate.state.organizationId : null,
+      };
+    },
     decide: async ({ body, session }) => {
       const certificateId = certificateIdOf(body);
-      const { revision } = await session.decideAndAppend(
-        streamIds.certificate(certificateId),
-        certificateDecider,
-        toDomain(body, session.now),
-      );
+      const command = toDomain(body, session.now);
+      const stream = await session.load(streamIds.certificate(certificateId), certificateDecider);
+      const revision = session.append(stream, certificateDecider.decide(command, stream.state));
+      await afterwards?.(session, stream.state, command);
       return { id: certificateId, revision };
     },
   });
+}
+
+/** SHA-256 of the certificate's SubjectPublicKeyInfo: from its event, or (older imports) off its PEM. */
+function publicKeyFingerprintOf(certificate: Extract<CertificateState, { exists: true }>): string {
+  if (certificate.publicKeyFingerprint) return certificate.publicKeyFingerprint;
+  const spki = new X509Certificate(certificate.certificatePem).publicKey.export({
+    type: 'spki',
+    format: 'der',
+  });
+  return createHash('sha256').update(spki).digest('hex');
+}
+
+/** A key revoked for keyCompromise is blocked: no request with it is ever issued again (KEY_COMPROMISED). */
+async function blockCompromisedKey(
+  session: StreamSession,
+  certificate: CertificateState,
+  command: CertificateCommand,
+): Promise<void> {
+  if (command.type !== 'RevokeCertificate' || command.reason !== 'keyCompromise' || !certificate.exists)
+    return;
+  const publicKeyFingerprint = publicKeyFingerprintOf(certificate);
+  const stream = await session.load(streamIds.compromisedKey(publicKeyFingerprint), compromisedKeyDecider);
+  session.append(
+    stream,
+    compromisedKeyDecider.decide(
+      {
+        type: 'BlockPublicKey',
+        publicKeyFingerprint,
+        certificateId: certificate.certificateId,
+        now: session.now,
+      },
+      stream.state,
+    ),
+  );
 }
 
 export const CERTIFICATE_COMMAND_DEFINITIONS = {
@@ -72,10 +131,20 @@ export const CERTIFICATE_COMMAND_DEFINITIONS = {
       return { id: certificateId, revision };
     },
   }),
-  RevokeCertificate: onCertificateStream('RevokeCertificate', (body) => ({
-    type: 'RevokeCertificate',
-    reason: body.reason,
-    comment: body.comment,
+  RevokeCertificate: onCertificateStream(
+    'RevokeCertificate',
+    (body, now) => ({
+      type: 'RevokeCertificate',
+      reason: body.reason,
+      comment: body.comment,
+      invalidityDate: body.invalidityDate,
+      now,
+    }),
+    blockCompromisedKey,
+  ),
+  ReleaseCertificateHold: onCertificateStream('ReleaseCertificateHold', (_body, now) => ({
+    type: 'ReleaseCertificateHold',
+    now,
   })),
   ExpireCertificate: onCertificateStream('ExpireCertificate', (_body, now) => ({
     type: 'ExpireCertificate',

@@ -6,6 +6,7 @@ import {
   certificateAuthorityDecider,
   certificateDecider,
   certificateRequestDecider,
+  compromisedKeyDecider,
   DistinguishedName,
   policyDecider,
   policyViolations,
@@ -201,6 +202,12 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
         ? { algorithm: 'RSA', size: algorithm.modulusBits }
         : { algorithm: 'ECDSA', size: algorithm.curve === 'P-384' ? 384 : 256 };
     spki = csr.publicKey.spki;
+    // A key revoked for keyCompromise is never certified again; the block is held at commit, so a request
+    // racing the revocation is decided again and refused.
+    const fingerprint = publicKeyFingerprint(spki);
+    const blocked = await session.load(streamIds.compromisedKey(fingerprint), compromisedKeyDecider);
+    if (blocked.state.blocked)
+      refuse('KEY_COMPROMISED', undefined, [{ publicKeyFingerprint: fingerprint, revokedAt: blocked.state.blockedAt }]);
     subject = subjectOf(csr, rules.fixed_subject);
     sans = csr.subjectAlternativeNames;
   } else {

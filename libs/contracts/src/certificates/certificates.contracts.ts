@@ -1,4 +1,4 @@
-import { REVOCATION_REASONS } from '@certm3/domain';
+import { REVOCATION_REQUEST_REASONS } from '@certm3/domain';
 import { commandSet, defineCommand } from '../command-contract';
 import { field } from '../schema/fields';
 
@@ -28,15 +28,39 @@ export const CERTIFICATE_COMMANDS = commandSet(
   }),
   defineCommand({
     name: 'RevokeCertificate',
-    summary: 'Revokes a certificate, finally, for an RFC 5280 reason.',
+    summary:
+      'Revokes a certificate for an RFC 5280 reason: finally, or on hold (certificateHold) until ReleaseCertificateHold. keyCompromise also blocks its public key.',
     actor: 'required',
     permission: 'certificates:revoke',
     body: {
       certificateId,
-      reason: field.oneOf(REVOCATION_REASONS, `must be one of ${REVOCATION_REASONS.join(', ')} (RFC 5280)`),
+      reason: field.oneOf(
+        REVOCATION_REQUEST_REASONS,
+        `must be one of ${REVOCATION_REQUEST_REASONS.join(', ')} (RFC 5280; removeFromCRL is ReleaseCertificateHold)`,
+      ),
       comment: field.text({ maxLength: 10_000 }).optional(),
+      invalidityDate: field
+        .instant()
+        .optional()
+        .describe(
+          'when the key was (or is suspected to have been) compromised or the certificate became invalid',
+        ),
     },
-    refusals: ['NOT_FOUND', 'CERTIFICATE_ALREADY_REVOKED', 'CERTIFICATE_EXPIRED'],
+    refusals: [
+      'NOT_FOUND',
+      'CERTIFICATE_ALREADY_REVOKED',
+      'CERTIFICATE_ALREADY_SUSPENDED',
+      'CERTIFICATE_EXPIRED',
+      'INVALIDITY_DATE_AHEAD',
+    ],
+  }),
+  defineCommand({
+    name: 'ReleaseCertificateHold',
+    summary: 'Lifts a hold (certificateHold): the certificate is active again and leaves the CRL.',
+    actor: 'required',
+    permission: 'certificates:revoke',
+    body: { certificateId },
+    refusals: ['NOT_FOUND', 'CERTIFICATE_NOT_SUSPENDED'],
   }),
   defineCommand({
     name: 'ExpireCertificate',

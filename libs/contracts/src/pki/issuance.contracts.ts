@@ -42,6 +42,7 @@ export const ISSUANCE_COMMANDS = commandSet(
       'AUTHORITY_NOT_ACTIVE',
       'INVALID_CSR',
       'WEAK_KEY',
+      'KEY_COMPROMISED',
       'POLICY_VIOLATION',
       'USER_INACTIVE',
       'NOT_IN_ORGANIZATION',

@@ -121,16 +121,32 @@ describe('an issued certificate and its private key', () => {
 
   it('is revoked, and expires after its notAfter, like a registered one', () => {
     given(issued)
-      .when({ type: 'RevokeCertificate', reason: 'keyCompromise' })
-      .then([{ type: 'CertificateRevoked', data: { certificateId, reason: 'keyCompromise' } }]);
+      .when({ type: 'RevokeCertificate', reason: 'keyCompromise', now: issuedData.notBefore })
+      .then([
+        {
+          type: 'CertificateRevoked',
+          data: { certificateId, reason: 'keyCompromise', revokedAt: issuedData.notBefore },
+        },
+      ]);
     given(issued)
       .when({ type: 'ExpireCertificate', now: '2027-01-01T00:00:01.000Z' })
-      .then([{ type: 'CertificateExpired', data: { certificateId, notAfter: issuedData.notAfter } }]);
+      .then([
+        {
+          type: 'CertificateExpired',
+          data: { certificateId, notAfter: issuedData.notAfter, expiredAt: '2027-01-01T00:00:01.000Z' },
+        },
+      ]);
     given(issued)
       .when({ type: 'ExpireCertificate', now: '2026-12-31T00:00:00.000Z' })
       .thenRefuses('CERTIFICATE_NOT_YET_EXPIRED');
-    given([...issued, { type: 'CertificateRevoked', data: { certificateId, reason: 'superseded' } }])
-      .when({ type: 'RevokeCertificate', reason: 'unspecified' })
+    given([
+      ...issued,
+      {
+        type: 'CertificateRevoked',
+        data: { certificateId, reason: 'superseded', revokedAt: issuedData.notBefore },
+      },
+    ])
+      .when({ type: 'RevokeCertificate', reason: 'unspecified', now: issuedData.notBefore })
       .thenRefuses('CERTIFICATE_ALREADY_REVOKED');
   });
 });

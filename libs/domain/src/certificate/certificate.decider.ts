@@ -5,11 +5,16 @@ import {
   CertificateDescription,
   CertificateEvent,
   CertificateFacts,
-  RevocationReason,
+  EXPIRY_REMINDER_DAYS,
+  ExpiryReminderDays,
+  RevocationRequestReason,
   StoredPrivateKey,
 } from './certificate.events';
 
-export type CertificateStatus = 'active' | 'revoked' | 'expired';
+/** Seed 001's certificate statuses but `pending` (a request's, or a notBefore ahead: read models show it). */
+export type CertificateStatus = 'active' | 'expiring' | 'suspended' | 'revoked' | 'expired';
+
+const DAY = 86_400_000;
 
 export type CertificateState =
   | { readonly exists: false }
@@ -19,9 +24,20 @@ export type CertificateState =
       readonly userId: string;
       readonly status: CertificateStatus;
       readonly notAfter: string;
+      readonly serialNumber: string;
       /** Issued by a certm3 authority (else imported by RegisterCertificate). */
       readonly caId: string | null;
+      readonly policyId: string | null;
       readonly organizationId: string | null;
+      /** Where the key came from: `server` keys can be made again on renewal, `csr` ones cannot. */
+      readonly keySource: 'csr' | 'server' | 'imported';
+      /** SHA-256 of the SubjectPublicKeyInfo, when the event carried it (older imports: read it off the PEM). */
+      readonly publicKeyFingerprint: string | null;
+      readonly certificatePem: string;
+      /** Marked `expiring` once: a released hold goes back to it, not to `active`. */
+      readonly expiringMarked: boolean;
+      readonly remindersDue: readonly ExpiryReminderDays[];
+      readonly successorId: string | null;
       readonly privateKey: StoredPrivateKey | null;
       readonly privateKeyDestroyed: boolean;
       readonly metadata: MetadataFields;
@@ -50,8 +66,18 @@ export type CertificateCommand =
       now: string;
     }
   | ({ type: 'IssueCertificate'; now: string } & IssuedData)
-  | { type: 'RevokeCertificate'; reason: RevocationReason; comment?: string }
+  | {
+      type: 'RevokeCertificate';
+      reason: RevocationRequestReason;
+      comment?: string;
+      invalidityDate?: string;
+      now: string;
+    }
+  | { type: 'ReleaseCertificateHold'; now: string }
   | { type: 'ExpireCertificate'; now: string }
+  /** The expiry process: whatever of expiring, reminders and expired is due at `now`, once each. */
+  | { type: 'TrackCertificateExpiry'; now: string; thresholdDays: number }
+  | { type: 'RecordRenewal'; successorId: string; now: string }
   | { type: 'DeleteCertificate' }
   | { type: 'ExportPrivateKey'; exportedBy: string }
   | { type: 'DestroyPrivateKey' }
@@ -90,11 +116,50 @@ export function decideCertificate(command: CertificateCommand, state: Certificat
       if (certificate.status === 'revoked') refuse('CERTIFICATE_ALREADY_REVOKED');
       if (certificate.status === 'expired')
         refuse('CERTIFICATE_EXPIRED', 'an expired certificate cannot be revoked');
-      const data =
-        command.comment === undefined
-          ? { certificateId: certificate.certificateId, reason: command.reason }
-          : { certificateId: certificate.certificateId, reason: command.reason, comment: command.comment };
-      return [{ type: 'CertificateRevoked', data }];
+      if (
+        command.invalidityDate !== undefined &&
+        Date.parse(command.invalidityDate) > Date.parse(command.now)
+      )
+        refuse('INVALIDITY_DATE_AHEAD', undefined, [
+          { invalidityDate: command.invalidityDate, now: command.now },
+        ]);
+      const optional = {
+        ...(command.comment === undefined ? {} : { comment: command.comment }),
+        ...(command.invalidityDate === undefined ? {} : { invalidityDate: command.invalidityDate }),
+      };
+      if (command.reason === 'certificateHold') {
+        if (certificate.status === 'suspended') refuse('CERTIFICATE_ALREADY_SUSPENDED');
+        return [
+          {
+            type: 'CertificateSuspended',
+            data: { certificateId: certificate.certificateId, ...optional, suspendedAt: command.now },
+          },
+        ];
+      }
+      return [
+        {
+          type: 'CertificateRevoked',
+          data: {
+            certificateId: certificate.certificateId,
+            reason: command.reason,
+            ...optional,
+            revokedAt: command.now,
+          },
+        },
+      ];
+    }
+    case 'ReleaseCertificateHold': {
+      const certificate = existing(state);
+      if (certificate.status !== 'suspended')
+        refuse('CERTIFICATE_NOT_SUSPENDED', undefined, [
+          { certificateId: certificate.certificateId, status: certificate.status },
+        ]);
+      return [
+        {
+          type: 'CertificateHoldReleased',
+          data: { certificateId: certificate.certificateId, releasedAt: command.now },
+        },
+      ];
     }
     case 'ExpireCertificate': {
       const certificate = existing(state);
@@ -104,10 +169,25 @@ export function decideCertificate(command: CertificateCommand, state: Certificat
       if (Date.parse(certificate.notAfter) > Date.parse(command.now)) {
         refuse('CERTIFICATE_NOT_YET_EXPIRED', `the certificate is valid until ${certificate.notAfter}`);
       }
+      return [expiredEvent(certificate, command.now)];
+    }
+    case 'TrackCertificateExpiry':
+      return state.exists ? expiryDue(state, command.now, command.thresholdDays) : [];
+    case 'RecordRenewal': {
+      const certificate = existing(state);
+      if (certificate.successorId === command.successorId) return [];
+      if (certificate.successorId !== null)
+        refuse('CERTIFICATE_ALREADY_RENEWED', undefined, [
+          { certificateId: certificate.certificateId, successorId: certificate.successorId },
+        ]);
       return [
         {
-          type: 'CertificateExpired',
-          data: { certificateId: certificate.certificateId, notAfter: certificate.notAfter },
+          type: 'CertificateRenewed',
+          data: {
+            certificateId: certificate.certificateId,
+            successorId: command.successorId,
+            renewedAt: command.now,
+          },
         },
       ];
     }
@@ -156,6 +236,68 @@ export function decideCertificate(command: CertificateCommand, state: Certificat
   }
 }
 
+type ExistingCertificate = Extract<CertificateState, { exists: true }>;
+
+function expiredEvent(certificate: ExistingCertificate, now: string): CertificateEvent {
+  return {
+    type: 'CertificateExpired',
+    data: { certificateId: certificate.certificateId, notAfter: certificate.notAfter, expiredAt: now },
+  };
+}
+
+/**
+ * What time has made due for a certificate: `expired` past notAfter; before that `expiring` within the
+ * threshold, then a reminder at each of 7 and 1 days left — each once, so the process may ask as often as
+ * it likes (after a crash, from two instances) and nothing is recorded twice. A revoked or expired
+ * certificate has nothing due; a suspended one still expires (its hold ends with it), but is not reminded.
+ */
+export function expiryDue(
+  certificate: ExistingCertificate,
+  now: string,
+  thresholdDays: number,
+): CertificateEvent[] {
+  if (certificate.status === 'revoked' || certificate.status === 'expired') return [];
+  const at = Date.parse(now);
+  const notAfter = Date.parse(certificate.notAfter);
+  if (at >= notAfter) return [expiredEvent(certificate, now)];
+  if (certificate.status === 'suspended') return [];
+  const events: CertificateEvent[] = [];
+  const { certificateId } = certificate;
+  if (!certificate.expiringMarked && at >= notAfter - thresholdDays * DAY)
+    events.push({
+      type: 'CertificateExpiring',
+      data: { certificateId, notAfter: certificate.notAfter, thresholdDays, markedAt: now },
+    });
+  if (certificate.expiringMarked || events.length > 0) {
+    // Only the nearest milestone reached: a certificate found 12 hours before notAfter is reminded once.
+    const reached = EXPIRY_REMINDER_DAYS.filter((days) => at >= notAfter - days * DAY);
+    const nearest = reached[reached.length - 1];
+    if (
+      nearest !== undefined &&
+      nearest < thresholdDays &&
+      !certificate.remindersDue.some((days) => days <= nearest)
+    )
+      events.push({
+        type: 'CertificateExpiryReminderDue',
+        data: { certificateId, notAfter: certificate.notAfter, withinDays: nearest, dueAt: now },
+      });
+  }
+  return events;
+}
+
+/** The instant a certificate next has something due (see `expiryDue`), or null when nothing ever will. */
+export function nextExpiryCheck(certificate: CertificateState, thresholdDays: number): number | null {
+  if (!certificate.exists || certificate.status === 'revoked' || certificate.status === 'expired')
+    return null;
+  const notAfter = Date.parse(certificate.notAfter);
+  if (certificate.status === 'suspended') return notAfter;
+  if (!certificate.expiringMarked) return notAfter - thresholdDays * DAY;
+  const pending = EXPIRY_REMINDER_DAYS.filter(
+    (days) => days < thresholdDays && !certificate.remindersDue.some((done) => done <= days),
+  );
+  return pending.length > 0 ? notAfter - pending[0] * DAY : notAfter;
+}
+
 function existing(state: CertificateState): Extract<CertificateState, { exists: true }> {
   if (!state.exists) refuse('NOT_FOUND', 'no such certificate');
   return state;
@@ -175,38 +317,66 @@ export function withPrivateKey(
   };
 }
 
+const FRESH = {
+  exists: true,
+  status: 'active',
+  caId: null,
+  policyId: null,
+  organizationId: null,
+  privateKey: null,
+  privateKeyDestroyed: false,
+  metadata: NO_METADATA,
+  expiringMarked: false,
+  remindersDue: [],
+  successorId: null,
+} as const;
+
 export function evolveCertificate(state: CertificateState, event: CertificateEvent): CertificateState {
   switch (event.type) {
     case 'CertificateRegistered':
       return {
-        exists: true,
+        ...FRESH,
         certificateId: event.data.certificateId,
         userId: event.data.userId,
-        status: 'active',
         notAfter: event.data.notAfter,
-        caId: null,
-        organizationId: null,
-        privateKey: null,
-        privateKeyDestroyed: false,
-        metadata: NO_METADATA,
+        serialNumber: event.data.serialNumber,
+        keySource: 'imported',
+        publicKeyFingerprint: event.data.publicKeyFingerprint ?? null,
+        certificatePem: event.data.certificateData,
       };
     case 'CertificateIssued':
       return {
-        exists: true,
+        ...FRESH,
         certificateId: event.data.certificateId,
         userId: event.data.userId,
-        status: 'active',
         notAfter: event.data.notAfter,
+        serialNumber: event.data.serialNumber,
         caId: event.data.caId,
+        policyId: event.data.policyId,
         organizationId: event.data.organizationId,
+        keySource: event.data.keySource,
         privateKey: event.data.privateKey,
-        privateKeyDestroyed: false,
-        metadata: NO_METADATA,
+        publicKeyFingerprint: event.data.publicKeyFingerprint,
+        certificatePem: event.data.certificateData,
       };
     case 'CertificateRevoked':
       return state.exists ? { ...state, status: 'revoked' } : state;
+    case 'CertificateSuspended':
+      return state.exists ? { ...state, status: 'suspended' } : state;
+    case 'CertificateHoldReleased':
+      return state.exists ? { ...state, status: state.expiringMarked ? 'expiring' : 'active' } : state;
+    case 'CertificateExpiring':
+      return state.exists
+        ? { ...state, expiringMarked: true, status: state.status === 'active' ? 'expiring' : state.status }
+        : state;
+    case 'CertificateExpiryReminderDue':
+      return state.exists
+        ? { ...state, remindersDue: [...state.remindersDue, event.data.withinDays] }
+        : state;
     case 'CertificateExpired':
       return state.exists ? { ...state, status: 'expired' } : state;
+    case 'CertificateRenewed':
+      return state.exists ? { ...state, successorId: event.data.successorId } : state;
     case 'PrivateKeyExported':
       return state;
     case 'PrivateKeyDestroyed':

@@ -69,6 +69,13 @@ export const ERROR_CODES = {
     'This certificate (the same DER) is in the inventory already; details name it. One certificate is there once.',
   NO_PRIVATE_KEY: 'certm3 holds no private key for this certificate: the requester kept it.',
   PRIVATE_KEY_DESTROYED: 'The private key was destroyed; nothing can recover it.',
+  CERTIFICATE_ALREADY_SUSPENDED: 'The certificate is already on hold (certificateHold).',
+  CERTIFICATE_NOT_SUSPENDED: 'The certificate is not on hold: only a hold is released.',
+  INVALIDITY_DATE_AHEAD: 'The invalidity date is in the future; it says when the certificate became invalid.',
+  KEY_COMPROMISED:
+    'This public key was revoked for keyCompromise: certm3 never certifies it again; make a new key.',
+  CERTIFICATE_ALREADY_RENEWED: 'The certificate has a successor already; renew that one.',
+  CERTIFICATE_NOT_RENEWABLE: 'The certificate cannot be renewed (details say why).',
   KEY_STILL_IN_USE:
     'The key-encryption key still wraps data keys or is the current one; only a retired key is destroyed.',
   // Transport and processing

@@ -44,6 +44,9 @@ export const streamIds = {
   /** Keyed by the SHA-256 of the certificate's DER (hex, lower case). */
   certificateFingerprint: (fingerprintSha256: string) =>
     `certificate-fingerprint-${fingerprintSha256.replace(/:/g, '').toLowerCase()}`,
+  /** A public key revoked for keyCompromise, by the SHA-256 of its SubjectPublicKeyInfo (hex). */
+  compromisedKey: (publicKeyFingerprint: string) => `compromised-key-${publicKeyFingerprint.toLowerCase()}`,
+  notification: (notificationId: string) => `notification-${notificationId}`,
   keyRotation: (rotationId: string) => `key-rotation-${rotationId}`,
   encryptionKey: (keyId: string) => `encryption-key-${keyId}`,
   /** Marks that the fingerprints of certificates registered before they were reserved are reserved. */

@@ -39,6 +39,16 @@ export const clmSecureModel = defineReadModel({
   // certificate and key as they are; metadata is clm_core's certificate_metadata.
   ignores: [
     ...RESERVATION_EVENT_TYPES,
+    // TODO(#15 read side): the revocation issue's events, until their projections land.
+    'CertificateSuspended',
+    'CertificateHoldReleased',
+    'CertificateExpiring',
+    'CertificateExpiryReminderDue',
+    'CertificateRenewed',
+    'PublicKeyBlocked',
+    'NotificationCreated',
+    'NotificationRead',
+    'NotificationDeliveryAttempted',
     'UserRegistered',
     'UserEmailChanged',
     'UserProfileUpdated',

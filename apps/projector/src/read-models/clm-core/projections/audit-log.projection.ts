@@ -29,6 +29,10 @@ const certificate = (data: { certificateId: string }): Resource => ({
 });
 const authority = (data: { caId: string }): Resource => ({ type: 'certificate_authority', id: data.caId });
 const policy = (data: { policyId: string }): Resource => ({ type: 'policy', id: data.policyId });
+const notification = (data: { notificationId: string }): Resource => ({
+  type: 'notification',
+  id: data.notificationId,
+});
 const encryptionKey = (data: { keyId: string }): Resource => ({ type: 'encryption_key', id: data.keyId });
 
 /** What each accepted event is about. Written out per type, so a new event type does not compile without one. */
@@ -66,6 +70,15 @@ const RESOURCE_OF: { readonly [Type in Accepted]: (data: EventOfType<Type>['data
   CertificateRegistered: certificate,
   CertificateRevoked: certificate,
   CertificateExpired: certificate,
+  CertificateSuspended: certificate,
+  CertificateHoldReleased: certificate,
+  CertificateExpiring: certificate,
+  CertificateExpiryReminderDue: certificate,
+  CertificateRenewed: certificate,
+  PublicKeyBlocked: certificate,
+  NotificationCreated: notification,
+  NotificationRead: notification,
+  NotificationDeliveryAttempted: notification,
   CertificateIssued: certificate,
   PrivateKeyExported: certificate,
   PrivateKeyDestroyed: certificate,
