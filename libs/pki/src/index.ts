@@ -5,3 +5,8 @@ export { describePublicKey } from './spki';
 export type { RefusalDetail } from './refusal';
 export { Refusal } from './refusal';
 export * from './certificate-writer';
+export * from './crl';
+export * from './ocsp';
+export * from './ocsp-responder-certificate';
+export * from './signing';
+export { DerError } from './der';
