@@ -1,3 +1,4 @@
+import { isUuid } from '@certm3/common';
 import { ProjectedEvent, ProjectionError } from '@certm3/projection';
 
 /** When and by whom: the event's own metadata, never the projector's clock, so rebuilds are identical. */
@@ -17,4 +18,10 @@ export function stampOf(event: ProjectedEvent<unknown>): EventStamp {
 export function changedBy(event: ProjectedEvent<unknown>) {
   const { occurredAt, actorId } = stampOf(event);
   return { updated_at: occurredAt, updated_by: actorId };
+}
+
+/** The event's actor as a row names people: a uuid, or NULL for an actor that is none. */
+export function actorUuidOf(event: ProjectedEvent<unknown>): string | null {
+  const { actorId } = stampOf(event);
+  return isUuid(actorId) ? actorId : null;
 }

@@ -115,9 +115,13 @@ describe('the read models', () => {
         'CertificateAuthorityCreated',
         'CertificateAuthorityPrepared',
         'CertificateExpired',
+        'CertificateExpiring',
+        'CertificateHoldReleased',
         'CertificateIssued',
         'CertificateRegistered',
+        'CertificateRenewed',
         'CertificateRevoked',
+        'CertificateSuspended',
         'EncryptionKeyCreated',
         'EncryptionKeyDestroyed',
         'EncryptionKeyRetired',
@@ -125,6 +129,7 @@ describe('the read models', () => {
         'EncryptionKeyRotationStarted',
         'PrivateKeyDestroyed',
         'PrivateKeyExported',
+        'PublicKeyBlocked',
       ].sort(),
     );
     const handled = new Set(

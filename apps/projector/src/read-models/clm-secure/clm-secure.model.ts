@@ -2,6 +2,7 @@ import { upcastEventData } from '@certm3/domain';
 import { RESERVATION_EVENT_TYPES } from '../event-groups';
 import { defineReadModel } from '../kit';
 import { certificateRequestsProjection } from './projections/certificate-requests.projection';
+import { certificateRevocationsProjection } from './projections/certificate-revocations.projection';
 import { certificatesProjection } from './projections/certificates.projection';
 import { encryptionKeysProjection } from './projections/encryption-keys.projection';
 import { keyRotationHistoryProjection } from './projections/key-rotation-history.projection';
@@ -11,9 +12,9 @@ import { activeCertificates, expiringCertificates } from './views';
 
 /**
  * The CLM platform's database of cryptographic material of seed 001 (clm_secure_db): encryption_keys,
- * certificates, private_keys, certificate_requests, key_rotation_history and the append-only
- * secure_audit_log, in schema public with the documented names (documented-schema.fixture.ts); the seed's
- * certificate_revocations comes with the revocation issue. Private keys are here only sealed, and neither
+ * certificates, certificate_revocations, private_keys, certificate_requests, key_rotation_history and the
+ * append-only secure_audit_log, in schema public with the documented names (documented-schema.fixture.ts).
+ * Private keys are here only sealed, and neither
  * they nor the key-encryption keys are the reader's to select. The database is restricted: only the
  * projector's role and clm_secure_reader (NOLOGIN, CONNECT) may use it; PUBLIC may not connect, create
  * temporary tables or create in schema public.
@@ -31,21 +32,18 @@ export const clmSecureModel = defineReadModel({
     encryptionKeysProjection,
     keyRotationHistoryProjection,
     certificatesProjection,
+    certificateRevocationsProjection,
     privateKeysProjection,
     certificateRequestsProjection,
     secureAuditLogProjection,
   ],
   // People, groups, roles, organizations and policies are clm_core's; a disabled authority keeps its
-  // certificate and key as they are; metadata is clm_core's certificate_metadata.
+  // certificate and key as they are; metadata is clm_core's certificate_metadata, and so are the
+  // notifications; a reminder of an expiry already marked changes no table here (its notification is
+  // clm_core's).
   ignores: [
     ...RESERVATION_EVENT_TYPES,
-    // TODO(#15 read side): the revocation issue's events, until their projections land.
-    'CertificateSuspended',
-    'CertificateHoldReleased',
-    'CertificateExpiring',
     'CertificateExpiryReminderDue',
-    'CertificateRenewed',
-    'PublicKeyBlocked',
     'NotificationCreated',
     'NotificationRead',
     'NotificationDeliveryAttempted',

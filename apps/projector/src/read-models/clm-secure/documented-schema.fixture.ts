@@ -49,6 +49,12 @@ export const DOCUMENTED_TABLES = {
       created_at: [TZ, 'not null'],
       updated_at: [TZ, 'not null'],
       deleted_at: [TZ, 'null'],
+      revoked_at: [TZ, 'null'],
+      revocation_reason: ['character varying(32)', 'null'],
+      marked_expiring_at: [TZ, 'null'],
+      renewal_of: ['uuid', 'null'],
+      successor_id: ['uuid', 'null'],
+      renewed_at: [TZ, 'null'],
     },
     primaryKey: ['id'],
     foreignKeys: {},
@@ -57,6 +63,38 @@ export const DOCUMENTED_TABLES = {
       certificates_key_source_check: ['csr', 'server'],
       certificates_certificate_id_is_id: [],
       certificates_pem_unless_pending: ['pending'],
+    },
+  },
+  certificate_revocations: {
+    columns: {
+      id: ['uuid', 'not null'],
+      certificate_id: ['uuid', 'not null'],
+      revocation_reason: ['character varying(32)', 'not null'],
+      crl_reason_code: ['smallint', 'not null'],
+      revoked_at: [TZ, 'not null'],
+      revoked_by: ['uuid', 'null'],
+      comment: ['text', 'null'],
+      invalidity_date: [TZ, 'null'],
+      released_at: [TZ, 'null'],
+      released_by: ['uuid', 'null'],
+      created_at: [TZ, 'not null'],
+      updated_at: [TZ, 'not null'],
+    },
+    primaryKey: ['id'],
+    foreignKeys: { certificate_id: 'certificates.id' },
+    checks: {
+      certificate_revocations_revocation_reason_check: [
+        'unspecified',
+        'keyCompromise',
+        'cACompromise',
+        'affiliationChanged',
+        'superseded',
+        'cessationOfOperation',
+        'privilegeWithdrawn',
+        'aACompromise',
+        'certificateHold',
+      ],
+      certificate_revocations_release_only_holds: ['certificateHold'],
     },
   },
   private_keys: {
@@ -138,8 +176,8 @@ export const DOCUMENTED_TABLES = {
  * Indexes by name: the table and the end of pg_indexes.indexdef. Seed 001's "Key Indexes" for
  * clm_secure_db (idx_certificates_status, idx_certificates_expiry, idx_certificates_owner,
  * idx_private_keys_cert, idx_secure_audit_timestamp) — partial `WHERE deleted_at IS NULL` on the
- * certificates, as the seed's queries filter — and the ones certm3 adds: foreign keys, the audit trail
- * by resource and by user, the serial per issuer.
+ * certificates, as the seed's queries filter — and the ones certm3 adds: foreign keys (the revocations'
+ * certificate among them), the audit trail by resource and by user, the serial per issuer.
  */
 export const DOCUMENTED_INDEXES = {
   idx_certificates_status: {
@@ -162,6 +200,11 @@ export const DOCUMENTED_INDEXES = {
     table: 'certificates',
     unique: true,
     definition: 'USING btree (issuer, serial_number) WHERE (NOT imported)',
+  },
+  idx_certificate_revocations_certificate_id: {
+    table: 'certificate_revocations',
+    unique: false,
+    definition: 'USING btree (certificate_id)',
   },
   idx_private_keys_cert: { table: 'private_keys', unique: true, definition: 'USING btree (certificate_id)' },
   idx_private_keys_encryption_key_id: {
@@ -227,6 +270,7 @@ export const DOCUMENTED_VIEWS = ['active_certificates', 'expiring_certificates']
 /** What the reader role may select ("Security Notes": private_keys and encryption_keys are restricted). */
 export const READABLE = [
   'certificates',
+  'certificate_revocations',
   'certificate_requests',
   'key_rotation_history',
   'secure_audit_log',

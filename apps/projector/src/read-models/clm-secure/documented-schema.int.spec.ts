@@ -126,6 +126,7 @@ describe('clm_secure read model schema', () => {
       await insertCertificate(client, 4, { notAfter: `now() + interval '5 days'`, status: 'revoked' });
       await insertCertificate(client, 5, { notAfter: `now() + interval '5 days'`, deleted: true });
       await insertCertificate(client, 6, { notAfter: `now() - interval '1 day'` });
+      await insertCertificate(client, 7, { notAfter: `now() + interval '5 days'`, status: 'suspended' });
       const { rows } = await asReader(client, () => client.query(EXPIRING_CERTIFICATES));
       expect(
         rows
@@ -136,6 +137,8 @@ describe('clm_secure read model schema', () => {
         { id: id(2), days: 20, status: 'expiring' },
       ]);
       expect(Object.keys(rows[0])).not.toContain('certificate_pem');
+      // The renewal links come after the columns the view had before them.
+      expect(Object.keys(rows[0]).slice(-3)).toEqual(['days_until_expiry', 'renewal_of', 'successor_id']);
     }));
 
   it("answers the seed's Audit Trail query, as written with a certificate's id: its operations, newest first", () =>
@@ -162,7 +165,14 @@ describe('clm_secure read model schema', () => {
 
   it('lists active and expiring certificates in active_certificates, without PEM or key fingerprint', () =>
     rolledBack(async (client) => {
-      for (const [n, status] of ['active', 'expiring', 'pending', 'revoked', 'expired'].entries())
+      for (const [n, status] of [
+        'active',
+        'expiring',
+        'pending',
+        'revoked',
+        'expired',
+        'suspended',
+      ].entries())
         await insertCertificate(client, n, { status });
       await insertCertificate(client, 9, { deleted: true });
       const { rows, fields } = await asReader(client, () =>
@@ -174,6 +184,51 @@ describe('clm_secure read model schema', () => {
       ]);
       const names = fields.map((field) => field.name);
       for (const hidden of ['certificate_pem', 'public_key_fingerprint']) expect(names).not.toContain(hidden);
+      expect(names.slice(-3)).toEqual(['updated_at', 'renewal_of', 'successor_id']);
+    }));
+
+  it('lists a certificate’s revocations and holds, and lets only a hold be released', () =>
+    rolledBack(async (client) => {
+      await insertCertificate(client, 1, { status: 'suspended' });
+      const revocation = (n: number, reason: string, code: number, released: boolean) =>
+        client.query(
+          `INSERT INTO certificate_revocations (id, certificate_id, revocation_reason, crl_reason_code, revoked_at,
+                                                revoked_by, released_at, released_by, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, now(), $5, $6, $7, now(), now())`,
+          [id(n), id(1), reason, code, owner, released ? new Date() : null, released ? owner : null],
+        );
+      await revocation(10, 'certificateHold', 6, true);
+      await revocation(11, 'keyCompromise', 1, false);
+      const { rows } = await asReader(client, () =>
+        client.query(
+          `SELECT revocation_reason, crl_reason_code FROM certificate_revocations WHERE certificate_id = $1 ORDER BY id`,
+          [id(1)],
+        ),
+      );
+      expect(rows).toEqual([
+        { revocation_reason: 'certificateHold', crl_reason_code: 6 },
+        { revocation_reason: 'keyCompromise', crl_reason_code: 1 },
+      ]);
+      await client.query('SAVEPOINT refused');
+      await expect(revocation(12, 'superseded', 4, true)).rejects.toThrow(
+        /certificate_revocations_release_only_holds/,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT refused');
+      await client.query('SAVEPOINT refused');
+      await expect(revocation(13, 'removeFromCRL', 8, false)).rejects.toThrow(
+        /certificate_revocations_revocation_reason_check/,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT refused');
+      await expect(
+        revocation(14, 'certificateHold', 6, false).then(() => revocation(15, 'unspecified', 0, false)),
+      ).resolves.toBeDefined();
+      await expect(
+        client.query(
+          `INSERT INTO certificate_revocations (id, certificate_id, revocation_reason, crl_reason_code, revoked_at, created_at, updated_at)
+           VALUES ($1, $2, 'superseded', 4, now(), now(), now())`,
+          [id(16), id(99)],
+        ),
+      ).rejects.toThrow(/certificate_revocations_certificate_id_fkey/);
     }));
 
   it('keeps secure_audit_log append-only for every role, its owner included', async () => {

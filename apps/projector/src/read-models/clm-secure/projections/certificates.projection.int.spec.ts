@@ -212,7 +212,27 @@ describe('clm_secure certificates projection', () => {
       });
   });
 
-  it('revokes and expires issued and imported certificates alike', () =>
+  /** An event of the current schema about `certificateId`, at `time` on the spec day. */
+  const lifecycle = (type: string, certificateId: string, data: object, time: string) => ({
+    type,
+    data: { certificateId, ...data },
+    metadata: { ...at(admin, time), schemaVersion: 2 },
+  });
+  const instant = (time: string) => `2026-11-29T${time}.000Z`;
+  const suspended = (certificateId: string, time: string) =>
+    lifecycle('CertificateSuspended', certificateId, { suspendedAt: instant(time) }, time);
+  const released = (certificateId: string, time: string) =>
+    lifecycle('CertificateHoldReleased', certificateId, { releasedAt: instant(time) }, time);
+  const expiring = (certificateId: string, time: string) =>
+    lifecycle(
+      'CertificateExpiring',
+      certificateId,
+      { notAfter: LEAF.notAfter, thresholdDays: 30, markedAt: instant(time) },
+      time,
+    );
+  const none = { revoked_at: null, revocation_reason: null };
+
+  it('revokes and expires issued and imported certificates alike, a schema-1 revocation dated by its event', () =>
     spec
       .given(
         rootCreated(rootId, randomUUID()),
@@ -231,11 +251,141 @@ describe('clm_secure certificates projection', () => {
       )
       .then({
         certificates: [
-          { id: rootId, status: 'active' },
-          { id: issuedId, status: 'revoked', updated_at: stamp('05:00:00') },
-          { id: importedId, status: 'expired', updated_at: stamp('06:00:00') },
+          { id: rootId, status: 'active', ...none },
+          {
+            id: issuedId,
+            status: 'revoked',
+            revoked_at: stamp('05:00:00'),
+            revocation_reason: 'keyCompromise',
+            updated_at: stamp('05:00:00'),
+          },
+          { id: importedId, status: 'expired', ...none, updated_at: stamp('06:00:00') },
         ],
       }));
+
+  it('revokes with the revocation’s own time (schema 2)', () =>
+    spec
+      .given(
+        registered(importedId, owner),
+        lifecycle(
+          'CertificateRevoked',
+          importedId,
+          { reason: 'cessationOfOperation', revokedAt: '2026-11-29T04:59:59.000Z' },
+          '05:00:00',
+        ),
+      )
+      .then({
+        certificates: [
+          {
+            id: importedId,
+            status: 'revoked',
+            revoked_at: stamp('04:59:59'),
+            revocation_reason: 'cessationOfOperation',
+            updated_at: stamp('05:00:00'),
+          },
+        ],
+      }));
+
+  it('suspends a certificate on hold, and a release makes it active again, no revocation in force', async () => {
+    await spec.given(registered(importedId, owner), suspended(importedId, '04:00:00')).then({
+      certificates: [
+        {
+          id: importedId,
+          status: 'suspended',
+          revoked_at: stamp('04:00:00'),
+          revocation_reason: 'certificateHold',
+          updated_at: stamp('04:00:00'),
+        },
+      ],
+    });
+    await spec
+      .given(
+        registered(importedId, owner),
+        suspended(importedId, '04:00:00'),
+        released(importedId, '05:00:00'),
+      )
+      .then({
+        certificates: [{ id: importedId, status: 'active', ...none, updated_at: stamp('05:00:00') }],
+      });
+  });
+
+  it('marks a certificate expiring, and a hold released goes back to expiring', () =>
+    spec
+      .given(
+        registered(importedId, owner),
+        registered(laterId, owner, NOT_YET_VALID),
+        expiring(importedId, '04:00:00'),
+        suspended(importedId, '05:00:00'),
+        released(importedId, '06:00:00'),
+        // Not valid yet: a release gives it back its pending.
+        suspended(laterId, '05:00:00'),
+        released(laterId, '06:00:00'),
+      )
+      .then({
+        certificates: [
+          {
+            id: importedId,
+            status: 'expiring',
+            marked_expiring_at: stamp('04:00:00'),
+            ...none,
+            updated_at: stamp('06:00:00'),
+          },
+          { id: laterId, status: 'pending', marked_expiring_at: null, ...none },
+        ],
+      }));
+
+  it('expires a certificate on hold, which ends the hold', () =>
+    spec
+      .given(
+        registered(importedId, owner),
+        suspended(importedId, '04:00:00'),
+        lifecycle(
+          'CertificateExpired',
+          importedId,
+          { notAfter: LEAF.notAfter, expiredAt: instant('05:00:00') },
+          '05:00:00',
+        ),
+      )
+      .then({ certificates: [{ id: importedId, status: 'expired', ...none }] }));
+
+  it('links a renewal both ways: the successor names what it renews, the predecessor its successor', () => {
+    const successorId = randomUUID();
+    const successor = leafIssued(
+      { ...ids, certificateId: successorId, requestId: randomUUID() },
+      { serialNumber: '3e1c02' },
+    );
+    return spec
+      .given(
+        rootCreated(rootId, randomUUID()),
+        leafIssued(ids),
+        { ...successor, data: { ...successor.data, renewalOf: issuedId } },
+        lifecycle(
+          'CertificateRenewed',
+          issuedId,
+          { successorId, renewedAt: instant('05:00:00') },
+          '05:00:00',
+        ),
+      )
+      .then({
+        certificates: [
+          { id: rootId, renewal_of: null, successor_id: null, renewed_at: null },
+          {
+            id: issuedId,
+            status: 'active',
+            renewal_of: null,
+            successor_id: successorId,
+            renewed_at: stamp('05:00:00'),
+            updated_at: stamp('05:00:00'),
+          },
+          { id: successorId, status: 'active', renewal_of: issuedId, successor_id: null },
+        ],
+      });
+  });
+
+  it('halts on the release of a certificate that is not on hold', () =>
+    spec
+      .given(registered(importedId, owner), released(importedId, '05:00:00'))
+      .thenFails(`the suspended certificates row id=${importedId}: expected to change 1 row, changed 0`));
 
   it('halts on an imported certificate whose PEM cannot be read', () =>
     spec

@@ -5,6 +5,7 @@ import {
   DistinguishedName,
   EventOfType,
 } from '@certm3/domain';
+import { sql, Updateable } from 'kysely';
 import { DatabaseOf, Handler } from '@certm3/projection';
 import { defineProjection } from '../../kit';
 import { stampOf } from '../../event-stamp';
@@ -118,6 +119,7 @@ const issued: Handler<CertificatesDatabase, EventOfType<'CertificateIssued'>['da
       organization_id: data.organizationId,
       imported: false,
       key_source: data.keySource,
+      renewal_of: data.renewalOf ?? null,
     }),
   ];
 };
@@ -153,19 +155,53 @@ function authorityCertificate(data: EventOfType<'CertificateAuthorityActivated'>
   };
 }
 
-const setStatus =
-  (status: CertificateStatus): Handler<CertificatesDatabase, { certificateId: string }> =>
-  (event, rows) => {
-    const { occurredAt } = stampOf(event);
-    return [
-      rows.update('certificates', { id: event.data.certificateId }, { status, updated_at: occurredAt }),
-    ];
-  };
+/** The certificate's status and whatever else the event changes, stamped with its time. */
+const changed =
+  <Data extends { certificateId: string }>(
+    columns: (data: Data) => Omit<Updateable<CertificatesDatabase['certificates']>, 'updated_at'>,
+  ): Handler<CertificatesDatabase, Data> =>
+  (event, rows) => [
+    rows.update(
+      'certificates',
+      { id: event.data.certificateId },
+      { ...columns(event.data), updated_at: stampOf(event).occurredAt },
+    ),
+  ];
+
+/**
+ * A hold lifted: the certificate is as it was before it — `expiring` if the expiry process had marked it,
+ * `pending` if it is still not valid, `active` otherwise — and no revocation is in force. Only a suspended
+ * certificate is released; a log that says otherwise halts the model on the event.
+ */
+const holdReleased: Handler<CertificatesDatabase, EventOfType<'CertificateHoldReleased'>['data']> = (
+  event,
+  rows,
+) => {
+  const { certificateId, releasedAt } = event.data;
+  return [
+    rows.statement(
+      rows.db
+        .updateTable('certificates')
+        .set({
+          status: sql<CertificateStatus>`CASE WHEN marked_expiring_at IS NOT NULL THEN 'expiring'
+            WHEN not_before > ${releasedAt} THEN 'pending' ELSE 'active' END`,
+          revoked_at: null,
+          revocation_reason: null,
+          updated_at: stampOf(event).occurredAt,
+        })
+        .where('id', '=', certificateId)
+        .where('status', '=', 'suspended'),
+      `the suspended certificates row id=${certificateId}`,
+    ),
+  ];
+};
 
 /**
  * The certificate inventory: issued and imported certificates, and the authorities' own — a root or an
  * intermediate certm3 signed, or one an offline parent signs (pending from its preparation, with its key,
- * until activation). Revocation and expiry set the status; nothing is deleted.
+ * until activation). Revocation, holds, their release, the expiry process's marks and expiry set the
+ * status (a hold's release puts back what it was); renewal links predecessor and successor. Nothing is
+ * deleted.
  */
 export const certificatesProjection = defineProjection({
   name: 'certificates',
@@ -214,7 +250,20 @@ export const certificatesProjection = defineProjection({
         ),
       ];
     },
-    CertificateRevoked: setStatus('revoked'),
-    CertificateExpired: setStatus('expired'),
+    CertificateRevoked: changed((data) => ({
+      status: 'revoked',
+      revoked_at: data.revokedAt,
+      revocation_reason: data.reason,
+    })),
+    CertificateSuspended: changed((data) => ({
+      status: 'suspended',
+      revoked_at: data.suspendedAt,
+      revocation_reason: 'certificateHold',
+    })),
+    CertificateHoldReleased: holdReleased,
+    CertificateExpiring: changed((data) => ({ status: 'expiring', marked_expiring_at: data.markedAt })),
+    // Revoked certificates never expire; a held one does, and its hold ends with it.
+    CertificateExpired: changed(() => ({ status: 'expired', revoked_at: null, revocation_reason: null })),
+    CertificateRenewed: changed((data) => ({ successor_id: data.successorId, renewed_at: data.renewedAt })),
   },
 });

@@ -161,6 +161,7 @@ describe('clm_secure secure_audit_log projection', () => {
             fingerprintSha256: LEAF.fingerprint,
           },
         }),
+        // Schema-1 revocation and expiry: rows as the release before wrote them (the table is append-only).
         row(7, { action: 'revoke', details: { reason: 'superseded' } }),
         row(8, { action: 'expire', details: { notAfter: LEAF.notAfter } }),
         row(9, {
@@ -184,4 +185,142 @@ describe('clm_secure secure_audit_log projection', () => {
         row(14, { action: 'destroy_key', details: { destroyedAt: '2026-11-29T03:12:00.000Z' } }),
       ],
     }));
+
+  it('writes the hold, its release, the expiry marks, renewal and a blocked key, and a revocation’s invalidity date', () => {
+    const successorId = randomUUID();
+    const v2 = <E extends { type: string }>(given: E, time: string) => ({
+      ...event(given, time),
+      metadata: { ...at(actor, time), schemaVersion: 2 },
+    });
+    const successor = leafIssued(
+      { certificateId: successorId, requestId: randomUUID(), caId: rootId, userId: owner, policyId },
+      { serialNumber: '3e1c02' },
+    );
+    const lifecycle = [
+      event(rootCreated(rootId, rootKey), '03:00:00'),
+      event(registered(importedId, owner), '03:01:00'),
+      v2(
+        {
+          type: 'CertificateSuspended',
+          data: {
+            certificateId: importedId,
+            comment: 'is not in the details',
+            invalidityDate: '2026-11-29T02:00:00.000Z',
+            suspendedAt: '2026-11-29T03:02:00.000Z',
+          },
+        },
+        '03:02:00',
+      ),
+      v2(
+        {
+          type: 'CertificateHoldReleased',
+          data: { certificateId: importedId, releasedAt: '2026-11-29T03:03:00.000Z' },
+        },
+        '03:03:00',
+      ),
+      v2(
+        {
+          type: 'CertificateExpiring',
+          data: {
+            certificateId: importedId,
+            notAfter: LEAF.notAfter,
+            thresholdDays: 30,
+            markedAt: '2026-11-29T03:04:00.000Z',
+          },
+        },
+        '03:04:00',
+      ),
+      v2({ ...successor, data: { ...successor.data, renewalOf: importedId } }, '03:05:00'),
+      v2(
+        {
+          type: 'CertificateRenewed',
+          data: { certificateId: importedId, successorId, renewedAt: '2026-11-29T03:06:00.000Z' },
+        },
+        '03:06:00',
+      ),
+      v2(
+        {
+          type: 'CertificateRevoked',
+          data: {
+            certificateId: importedId,
+            reason: 'keyCompromise',
+            comment: 'is not in the details',
+            invalidityDate: '2026-11-29T01:00:00.000Z',
+            revokedAt: '2026-11-29T03:07:00.000Z',
+          },
+        },
+        '03:07:00',
+      ),
+      v2(
+        {
+          type: 'PublicKeyBlocked',
+          data: {
+            publicKeyFingerprint: spkiFingerprint(LEAF),
+            certificateId: importedId,
+            blockedAt: '2026-11-29T03:07:00.000Z',
+          },
+        },
+        '03:07:00',
+      ),
+      v2(
+        {
+          type: 'CertificateExpired',
+          data: {
+            certificateId: successorId,
+            notAfter: LEAF.notAfter,
+            expiredAt: '2026-11-29T03:08:00.000Z',
+          },
+        },
+        '03:08:00',
+      ),
+    ];
+    const entry = (index: number, expected: Record<string, unknown>) => ({
+      id: lifecycle[index].id,
+      event_type: lifecycle[index].type,
+      user_id: actor,
+      resource_type: 'certificate',
+      event_timestamp: stamp(lifecycle[index].metadata.occurredAt.slice(11, 19)),
+      ...expected,
+    });
+    return spec.given(...lifecycle).then({
+      secure_audit_log: [
+        entry(0, { resource_type: 'certificate_authority' }),
+        entry(1, { action: 'import' }),
+        entry(2, {
+          action: 'suspend',
+          resource_id: importedId,
+          details: { reason: 'certificateHold', invalidityDate: '2026-11-29T02:00:00.000Z' },
+        }),
+        entry(3, { action: 'release', resource_id: importedId, details: { reason: 'removeFromCRL' } }),
+        entry(4, {
+          action: 'mark_expiring',
+          resource_id: importedId,
+          details: { notAfter: LEAF.notAfter, thresholdDays: 30 },
+        }),
+        entry(5, {
+          action: 'sign',
+          resource_id: successorId,
+          details: {
+            caId: rootId,
+            serialNumber: '3e1c02',
+            requestId: successor.data.requestId,
+            keySource: 'csr',
+            renewalOf: importedId,
+          },
+        }),
+        entry(6, { action: 'renew', resource_id: importedId, details: { successorId } }),
+        entry(7, {
+          action: 'revoke',
+          resource_id: importedId,
+          details: { reason: 'keyCompromise', invalidityDate: '2026-11-29T01:00:00.000Z' },
+        }),
+        entry(8, {
+          action: 'block_key',
+          resource_id: importedId,
+          details: { publicKeyFingerprint: spkiFingerprint(LEAF) },
+        }),
+        entry(9, { action: 'expire', resource_id: successorId, details: { notAfter: LEAF.notAfter } }),
+      ],
+    });
+  });
 });

@@ -11,6 +11,10 @@ import { CERTIFICATE_STATUSES, KEY_SOURCES, updatedAtTrigger } from './common';
  * are lower-case hex; DNs are RFC 4514 text. Owner, policy, workflow and organization are clm_core_db's:
  * uuids only, no foreign key across databases. A serial is unique per issuer among the certificates certm3
  * made; imported ones are exempt, as a log written before fingerprints were reserved may import one twice.
+ * `revoked_at`/`revocation_reason` are the revocation or hold in force (certificate_revocations has every
+ * one); `marked_expiring_at` is when the expiry process first found it within its renewal threshold;
+ * `renewal_of` and `successor_id` link a renewal both ways (uuids only: the successor's issuance and the
+ * predecessor's renewal are facts of two streams, in whichever order the log has them).
  */
 export const certificates = defineTable('certificates', {
   columns: {
@@ -42,6 +46,16 @@ export const certificates = defineTable('certificates', {
     created_at: timestamptz().notNull(),
     updated_at: timestamptz().notNull(),
     deleted_at: timestamptz(),
+    revoked_at: timestamptz(),
+    // No CHECK here: sync adds a column to a table that exists, never a constraint (certificate_revocations
+    // has the reason's check).
+    revocation_reason: varchar(32),
+    marked_expiring_at: timestamptz(),
+    /** The certificate this one renews (CertificateIssued's renewalOf). */
+    renewal_of: uuid(),
+    /** The certificate issued to renew this one, and when that was recorded (CertificateRenewed). */
+    successor_id: uuid(),
+    renewed_at: timestamptz(),
   },
   checks: {
     certificates_certificate_id_is_id: 'certificate_id = id',

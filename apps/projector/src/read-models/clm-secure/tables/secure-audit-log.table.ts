@@ -4,7 +4,8 @@ import { refuseAuditChange } from './common';
 /**
  * Seed 001, "secure_audit_log": one row per use or change of key material and per certificate lifecycle
  * step — a signature with an authority's key, a key made, exported or destroyed, a key-encryption key
- * created, retired, destroyed or rotated, a certificate imported, revoked or expired. `id` is the event's
+ * created, retired, destroyed or rotated, a certificate imported, revoked, held, released, marked
+ * expiring, expired or renewed, a public key blocked after a keyCompromise. `id` is the event's
  * id, `event_type` its type, `user_id` the actor, `action` what was done (sign, generate_key, export, …),
  * `resource_type`/`resource_id` what it was done to. `details` names ids, serials and reasons only: never
  * key material, a PEM or ciphertext. Append-only for every role, as the seed requires of logs.
