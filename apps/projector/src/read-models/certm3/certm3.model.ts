@@ -20,9 +20,8 @@ export const certm3Model = defineReadModel({
   // certificate authorities (clm_secure's) change none of these tables.
   ignores: [
     ...RESERVATION_EVENT_TYPES,
-    // TODO(#15 read side): the revocation issue's events, until their projections land.
-    'CertificateSuspended',
-    'CertificateHoldReleased',
+    // Seed 000 has no `expiring` (the certificate is still valid: `active`), no reminders, no renewal
+    // links, no blocked keys and no notifications: clm_secure and clm_core keep those.
     'CertificateExpiring',
     'CertificateExpiryReminderDue',
     'CertificateRenewed',

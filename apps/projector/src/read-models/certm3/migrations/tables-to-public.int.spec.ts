@@ -196,9 +196,16 @@ describe('legacy migration: a database of the previous release, to tables in pub
     expect(
       await query(`SELECT position, stream_id, event_type, reason FROM certm3.projector_skipped_events`),
     ).toEqual(skippedBefore);
-    expect(await query(`SELECT name FROM certm3.projector_migrations`)).toEqual([
+    expect(await query(`SELECT name FROM certm3.projector_migrations ORDER BY name`)).toEqual([
       { name: '0001_tables_to_public_schema' },
+      { name: '0002_certificate_suspended_status' },
     ]);
+    // The previous release's status check, widened to the hold's `suspended`.
+    expect(
+      await query(
+        `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = 'certificates_status_check'`,
+      ),
+    ).toEqual([{ definition: expect.stringContaining("'suspended'") }]);
     expect(
       await query(
         `SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE proname LIKE 'refuse%' ORDER BY 2`,
