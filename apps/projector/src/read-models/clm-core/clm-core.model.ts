@@ -2,6 +2,7 @@ import { upcastEventData } from '@certm3/domain';
 import { defineReadModel } from '../kit';
 import { NOT_AUDITED, auditLogProjection } from './projections/audit-log.projection';
 import { certificateMetadataProjection } from './projections/certificate-metadata.projection';
+import { notificationsProjection } from './projections/notifications.projection';
 import { organizationsProjection } from './projections/organizations.projection';
 import { policiesProjection } from './projections/policies.projection';
 import { rolesProjection } from './projections/roles.projection';
@@ -12,9 +13,10 @@ import { activeUsersWithRoles, certificateSummary } from './views';
 
 /**
  * The CLM platform's application database of seed 001 (clm_core_db): users, roles, user_roles,
- * organizations, user_organizations, policies, certificate_metadata and the append-only audit_log, in schema
- * public of their own database, with the documented names (see documented-schema.fixture.ts). The seed's
- * other tables (workflows, notifications, API keys, sessions) come with the issues that write them.
+ * organizations, user_organizations, policies, certificate_metadata, notifications and the append-only
+ * audit_log, in schema public of their own database, with the documented names (see
+ * documented-schema.fixture.ts). The seed's other tables (workflows, API keys, sessions) come with the
+ * issues that write them.
  */
 export const clmCoreModel = defineReadModel({
   name: 'clm_core',
@@ -32,6 +34,7 @@ export const clmCoreModel = defineReadModel({
     userOrganizationsProjection,
     policiesProjection,
     certificateMetadataProjection,
+    notificationsProjection,
     auditLogProjection,
   ],
   // Every other event type has its audit_log row; these have none and change no other table.

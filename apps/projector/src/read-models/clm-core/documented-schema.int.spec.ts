@@ -88,6 +88,7 @@ describe('clm_core read model schema', () => {
         'user_organizations',
         'policies',
         'certificate_metadata',
+        'notifications',
         'audit_log',
         'active_users_with_roles',
         'certificate_summary',
@@ -194,5 +195,33 @@ describe('clm_core read model schema', () => {
       ]);
       const columns = await client.query(`SELECT * FROM certificate_summary LIMIT 0`);
       expect(columns.fields.map((field) => field.name)).not.toContain('password_hash');
+    }));
+
+  it("lists a user's unread notifications newest first through their partial index, and refuses a read one without read_at", () =>
+    rolledBack(async (client) => {
+      await insertUser(client, ada, 'ada');
+      // One id as the notification's, its resource's (text) and its cause's (a uuid).
+      const notify = (id: string, at: string, readAt: string | null) =>
+        client.query(
+          `INSERT INTO notifications (id, user_id, notification_type, title, message, resource_type, resource_id,
+                                      cause_event_id, is_read, read_at, created_at, updated_at)
+           VALUES ($1, $2, 'certificate_expiring', 'Expiring', 'soon', 'certificate', $6, $1, $3, $4, $5, $5)`,
+          [id, ada, readAt !== null, readAt, at, id],
+        );
+      await notify(admin, '2026-11-29T03:00:00Z', null);
+      await notify(auditor, '2026-11-29T04:00:00Z', null);
+      await notify(approver, '2026-11-29T05:00:00Z', '2026-11-29T06:00:00Z');
+      const unread = `SELECT id, nats_status, webhook_status FROM notifications
+                       WHERE user_id = '${ada}' AND NOT is_read ORDER BY created_at DESC`;
+      expect((await client.query(unread)).rows).toEqual([
+        { id: auditor, nats_status: 'pending', webhook_status: 'pending' },
+        { id: admin, nats_status: 'pending', webhook_status: 'pending' },
+      ]);
+      await client.query('SET LOCAL enable_seqscan = off');
+      const plan = (await client.query(`EXPLAIN ${unread}`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain('idx_notifications_user_id_unread');
+      await expect(
+        client.query(`UPDATE notifications SET is_read = true WHERE id = $1`, [admin]),
+      ).rejects.toThrow(/notifications_read_at_when_read/);
     }));
 });
