@@ -11,12 +11,15 @@ import { clmSecureModel } from './read-models';
 import {
   intermediateActivated,
   intermediatePrepared,
+  LEAF,
   leafIssued,
   NOT_YET_VALID,
   registered,
   rootCreated,
   sealed,
+  spkiFingerprint,
 } from './read-models/clm-secure/projections/spec-events.fixture';
+import { revocationIdOf } from './read-models/clm-secure/projections/certificate-revocations.projection';
 
 /**
  * clm_secure rebuilt from the first event and verified row for row against what the live projector wrote,
@@ -31,8 +34,9 @@ describe('rebuild and verify of clm_secure', () => {
   let client: Client;
   const admin = randomUUID();
   const owner = randomUUID();
-  const [rootId, intermediateId, issuedId, destroyedId, importedId, laterId] = Array.from({ length: 6 }, () =>
-    randomUUID(),
+  const [rootId, intermediateId, issuedId, destroyedId, importedId, laterId, successorId] = Array.from(
+    { length: 7 },
+    () => randomUUID(),
   );
   const [rootKey, intermediateKey, issuedKey, destroyedKey] = Array.from({ length: 4 }, () => randomUUID());
   const [oldKek, newKek, rotationId, requestId, policyId] = Array.from({ length: 5 }, () => randomUUID());
@@ -40,18 +44,27 @@ describe('rebuild and verify of clm_secure', () => {
   let last = '';
   let minute = 0;
 
-  const append = async (streamId: string, event: { type: string; data: object }, actorId = admin) => {
+  const eventIds: Record<string, string> = {};
+  /** Appends as the write side does; `schemaVersion` 1 unless the event is of a later schema. */
+  const append = async (
+    streamId: string,
+    event: { type: string; data: object },
+    actorId = admin,
+    schemaVersion = 1,
+  ) => {
     const revision = revisions.get(streamId);
     const commandId = randomUUID();
     const occurredAt = new Date(Date.UTC(2026, 10, 29, 3, minute++)).toISOString();
+    const id = randomUUID();
+    eventIds[`${event.type}/${(event.data as { certificateId?: string }).certificateId}`] = id;
     const result = await store.append(
       streamId,
       [
         {
-          id: randomUUID(),
+          id,
           type: event.type,
           data: event.data as never,
-          metadata: { commandId, actorId, occurredAt, schemaVersion: 1 },
+          metadata: { commandId, actorId, occurredAt, schemaVersion },
         },
       ],
       { expectedRevision: revision === undefined ? 'no_stream' : revision },
@@ -136,9 +149,79 @@ describe('rebuild and verify of clm_secure', () => {
     });
     await append(streamIds.certificate(importedId), registered(importedId, owner));
     await append(streamIds.certificate(laterId), registered(laterId, owner, NOT_YET_VALID));
+    // Schema 1, as the release before #15 wrote it: no revokedAt.
     await append(streamIds.certificate(importedId), {
       type: 'CertificateRevoked',
       data: { certificateId: importedId, reason: 'superseded' },
+    });
+    // #15: the expiry process marks, a hold comes and goes, the process renews; a hold ends in a
+    // keyCompromise, which blocks the key.
+    const at = (offset: number) => new Date(Date.UTC(2026, 10, 29, 3, minute + offset)).toISOString();
+    const certificate = (id: string) => streamIds.certificate(id);
+    await append(
+      certificate(issuedId),
+      {
+        type: 'CertificateExpiring',
+        data: {
+          certificateId: issuedId,
+          notAfter: '2027-11-01T00:00:00.000Z',
+          thresholdDays: 30,
+          markedAt: at(0),
+        },
+      },
+      SYSTEM_ACTOR_ID,
+    );
+    await append(certificate(issuedId), {
+      type: 'CertificateSuspended',
+      data: { certificateId: issuedId, comment: 'review', suspendedAt: at(0) },
+    });
+    await append(certificate(issuedId), {
+      type: 'CertificateHoldReleased',
+      data: { certificateId: issuedId, releasedAt: at(0) },
+    });
+    await append(
+      certificate(issuedId),
+      {
+        type: 'CertificateExpiryReminderDue',
+        data: { certificateId: issuedId, notAfter: '2027-11-01T00:00:00.000Z', withinDays: 7, dueAt: at(0) },
+      },
+      SYSTEM_ACTOR_ID,
+    );
+    const renewal = leafIssued(
+      { ...issuance, requestId: randomUUID(), certificateId: successorId },
+      { serialNumber: '03' },
+    );
+    await append(
+      certificate(successorId),
+      { ...renewal, data: { ...renewal.data, renewalOf: issuedId } },
+      SYSTEM_ACTOR_ID,
+    );
+    await append(
+      certificate(issuedId),
+      { type: 'CertificateRenewed', data: { certificateId: issuedId, successorId, renewedAt: at(0) } },
+      SYSTEM_ACTOR_ID,
+    );
+    await append(certificate(destroyedId), {
+      type: 'CertificateSuspended',
+      data: { certificateId: destroyedId, suspendedAt: at(0) },
+    });
+    await append(
+      certificate(destroyedId),
+      {
+        type: 'CertificateRevoked',
+        data: {
+          certificateId: destroyedId,
+          reason: 'keyCompromise',
+          invalidityDate: '2026-11-28T00:00:00.000Z',
+          revokedAt: at(0),
+        },
+      },
+      admin,
+      2,
+    );
+    await append(streamIds.compromisedKey(spkiFingerprint(LEAF)), {
+      type: 'PublicKeyBlocked',
+      data: { publicKeyFingerprint: spkiFingerprint(LEAF), certificateId: destroyedId, blockedAt: at(0) },
     });
     await append(kek(newKek), created(newKek), SYSTEM_ACTOR_ID);
     await append(streamIds.keyRotation(rotationId), {
@@ -189,10 +272,71 @@ describe('rebuild and verify of clm_secure', () => {
     ).toEqual([
       { id: rootId, status: 'active', is_ca: true, imported: false, issuer_id: rootId },
       { id: intermediateId, status: 'active', is_ca: true, imported: false, issuer_id: null },
-      { id: issuedId, status: 'active', is_ca: false, imported: false, issuer_id: rootId },
-      { id: destroyedId, status: 'active', is_ca: false, imported: false, issuer_id: rootId },
+      // Marked expiring, held and released: expiring again.
+      { id: issuedId, status: 'expiring', is_ca: false, imported: false, issuer_id: rootId },
+      { id: destroyedId, status: 'revoked', is_ca: false, imported: false, issuer_id: rootId },
       { id: importedId, status: 'revoked', is_ca: false, imported: true, issuer_id: null },
       { id: laterId, status: 'pending', is_ca: false, imported: true, issuer_id: null },
+      { id: successorId, status: 'active', is_ca: false, imported: false, issuer_id: rootId },
+    ]);
+    expect(
+      await query(
+        `SELECT id, revocation_reason, revoked_at IS NOT NULL AS revoked, renewal_of, successor_id FROM certificates
+          WHERE id = ANY($1) ORDER BY created_at`,
+        [[issuedId, destroyedId, importedId, successorId]],
+      ),
+    ).toEqual([
+      { id: issuedId, revocation_reason: null, revoked: false, renewal_of: null, successor_id: successorId },
+      {
+        id: destroyedId,
+        revocation_reason: 'keyCompromise',
+        revoked: true,
+        renewal_of: null,
+        successor_id: null,
+      },
+      {
+        id: importedId,
+        revocation_reason: 'superseded',
+        revoked: true,
+        renewal_of: null,
+        successor_id: null,
+      },
+      { id: successorId, revocation_reason: null, revoked: false, renewal_of: issuedId, successor_id: null },
+    ]);
+    // A schema-1 revocation is dated by its event; the hold ended in the keyCompromise stays unreleased.
+    const [v1] = await query(
+      `SELECT revoked_at, created_at FROM certificate_revocations WHERE certificate_id = $1`,
+      [importedId],
+    );
+    expect(v1.revoked_at).toEqual(v1.created_at);
+    expect(
+      await query(
+        `SELECT id, certificate_id, revocation_reason, crl_reason_code, released_at IS NOT NULL AS released
+           FROM certificate_revocations ORDER BY created_at, crl_reason_code`,
+      ),
+    ).toEqual([
+      {
+        id: revocationIdOf(eventIds[`CertificateRevoked/${importedId}`]),
+        certificate_id: importedId,
+        revocation_reason: 'superseded',
+        crl_reason_code: 4,
+        released: false,
+      },
+      expect.objectContaining({
+        certificate_id: issuedId,
+        revocation_reason: 'certificateHold',
+        released: true,
+      }),
+      expect.objectContaining({
+        certificate_id: destroyedId,
+        revocation_reason: 'certificateHold',
+        released: false,
+      }),
+      expect.objectContaining({
+        certificate_id: destroyedId,
+        revocation_reason: 'keyCompromise',
+        crl_reason_code: 1,
+      }),
     ]);
     expect(
       await query(
@@ -217,7 +361,15 @@ describe('rebuild and verify of clm_secure', () => {
       { keys_rewrapped: 3, rotated_by: admin },
     ]);
     const [{ n }] = await query(`SELECT count(*)::int AS n FROM secure_audit_log`);
-    expect(n).toBe(minute - 2); // every event but the request's two
+    expect(n).toBe(minute - 3); // every event but the request's two and the reminder
+    expect(
+      await query(
+        `SELECT action FROM secure_audit_log WHERE event_type IN ('CertificateExpiring', 'CertificateSuspended',
+                'CertificateHoldReleased', 'CertificateRenewed', 'PublicKeyBlocked') ORDER BY event_timestamp`,
+      ),
+    ).toEqual(
+      ['mark_expiring', 'suspend', 'release', 'renew', 'suspend', 'block_key'].map((action) => ({ action })),
+    );
     expect(
       await query(
         `SELECT count(*)::int AS n FROM secure_audit_log WHERE details::text ~ '(AQsealed|BEGIN|ciphertext)'`,

@@ -150,6 +150,7 @@ describe('projector process: health, metrics and operator commands', () => {
       'user_organizations',
       'policies',
       'certificate_metadata',
+      'notifications',
       'audit_log',
     ]);
     expect(reports.clm_core.tables.find((table) => table.table === 'audit_log')!.rows).toBeGreaterThan(0);
@@ -157,6 +158,7 @@ describe('projector process: health, metrics and operator commands', () => {
       'encryption_keys',
       'key_rotation_history',
       'certificates',
+      'certificate_revocations',
       'private_keys',
       'certificate_requests',
       'secure_audit_log',
