@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs both certm3 apps from the build, as one service: their JSON logs go to this terminal, SIGTERM or
-// Ctrl-C stops both cleanly, and if either dies the other is stopped too and the exit code says so.
+// Runs the certm3 apps from the build, as one service: their JSON logs go to this terminal, SIGTERM or
+// Ctrl-C stops them all cleanly, and if one dies the others are stopped too and the exit code says so.
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
@@ -10,6 +10,7 @@ const root = join(__dirname, '..');
 const apps = {
   'command-api': join(root, 'dist/apps/command-api/apps/command-api/src/main.js'),
   projector: join(root, 'dist/apps/projector/apps/projector/src/main.js'),
+  'pki-http': join(root, 'dist/apps/pki-http/apps/pki-http/src/main.js'),
 };
 
 /**

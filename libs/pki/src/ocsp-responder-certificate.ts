@@ -88,3 +88,14 @@ export interface ResponderKey {
   readonly privateKey: KeyObject;
   readonly publicKey: Buffer;
 }
+
+/** A certificate's subject Name and SubjectPublicKeyInfo, DER, as it encodes them (no key needed). */
+export function certificateSubject(certificateDer: Buffer): {
+  readonly subject: Buffer;
+  readonly spki: Buffer;
+} {
+  const [tbs] = readChildrenStrict(certificateDer, readStrict(certificateDer));
+  const fields = readChildrenStrict(certificateDer, tbs);
+  const offset = fields[0].tag === 0xa0 ? 1 : 0; // [0] version, present in v3
+  return { subject: Buffer.from(fields[offset + 4].raw), spki: Buffer.from(fields[offset + 5].raw) };
+}

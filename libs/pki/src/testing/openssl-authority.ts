@@ -56,21 +56,7 @@ export function opensslAuthority(keyArgs: string[]): OpensslAuthority {
       return `${result.stdout?.toString() ?? ''}${result.stderr?.toString() ?? ''}`;
     },
     leaf: (name, serialHex) => {
-      run(
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-subj',
-        `/CN=${name}.example.com`,
-        '-out',
-        `${name}.csr`,
-      );
+      opensslP256Request(run, name);
       run(
         'x509',
         '-req',
@@ -91,6 +77,25 @@ export function opensslAuthority(keyArgs: string[]): OpensslAuthority {
     write: (name, content) => writeFileSync(join(dir, name), content),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** `<name>.key` (P-256) and `<name>.csr` for /CN=<name>.example.com, as a client asking for a certificate makes them. */
+export function opensslP256Request(openssl: (...args: string[]) => unknown, name: string): void {
+  openssl(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-subj',
+    `/CN=${name}.example.com`,
+    '-out',
+    `${name}.csr`,
+  );
 }
 
 export const pemOf = (label: string, der: Buffer) =>
