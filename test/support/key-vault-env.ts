@@ -9,8 +9,13 @@ export const TEST_MASTER_KEY = Buffer.from('certm3 tests only: not a real key')
   .toString('base64');
 
 export function keyVaultTestEnv(env: Record<string, string | undefined>): Record<string, string> {
-  if (env.CERTM3_MASTER_KEY_FILE) return { KEY_VAULT_DATABASE_URL: vaultUrl(env) };
-  return { CERTM3_MASTER_KEY: TEST_MASTER_KEY, KEY_VAULT_DATABASE_URL: vaultUrl(env) };
+  // The lifecycle process's lock and checkpoint go there too: never the machine's default database.
+  const own = {
+    KEY_VAULT_DATABASE_URL: vaultUrl(env),
+    LIFECYCLE_DATABASE_URL: env.LIFECYCLE_DATABASE_URL ?? vaultUrl(env),
+  };
+  if (env.CERTM3_MASTER_KEY_FILE) return own;
+  return { CERTM3_MASTER_KEY: TEST_MASTER_KEY, ...own };
 }
 
 function vaultUrl(env: Record<string, string | undefined>): string {

@@ -203,7 +203,7 @@ describe.each(STORES)('command API over NATS on %s', (_storeName, openStore) => 
       const certificate = ok(await registerCertificate(user.id));
       const reply = await client.reply('RevokeCertificate', {
         certificateId: certificate.id,
-        reason: 'certificateHold',
+        reason: 'removeFromCRL',
       });
       expect(reply).toMatchObject({
         ok: false,

@@ -32,16 +32,49 @@ import {
   KeyRotationSignal,
 } from './pki/key-rotation.process';
 import { COMMAND_TRANSPORT_SETTINGS, NatsCommandListener } from './transport/nats-command-listener';
+import {
+  AUTO_RENEWAL,
+  AutoRenewal,
+  LIFECYCLE_SETTINGS,
+  LifecycleProcess,
+  LifecycleSettings,
+} from './lifecycle/lifecycle.process';
+import { autoRenewCertificateDefinition } from './pki/renewal.definitions';
+import { InternalCommandRefused, runInternalCommand } from './execution/run-internal-command';
+import { eventIdFor } from '@certm3/event-store';
+import { ConfigurationError } from '@certm3/app-runtime';
 
 const COMMANDS_HEALTH = Symbol('COMMANDS_HEALTH');
 
 @Module({})
 export class CommandApiModule {
-  static forSettings(settings: CommandApiSettings): DynamicModule {
+  static forSettings(settings: CommandApiSettings, options: { clock?: () => number } = {}): DynamicModule {
     // Deny by default: a command whose contract declares no permission stops the process here.
     CommandExecutor.assertRunnable(Object.values(COMMAND_DEFINITIONS));
     const passwords = new PasswordHasher(settings.PASSWORD_SCRYPT_LOG2_COST);
     const keyRotationSignal = new KeyRotationSignal();
+    if (settings.WEBHOOK_URL && !settings.WEBHOOK_SECRET)
+      throw new ConfigurationError([
+        {
+          variable: 'WEBHOOK_SECRET',
+          problem: 'is required with WEBHOOK_URL (deliveries are signed with it)',
+        },
+      ]);
+    const lifecycle: LifecycleSettings = {
+      databaseUrl: settings.LIFECYCLE_DATABASE_URL,
+      eventLog: settings.EVENT_STORE_URL,
+      expiryCheckMs: settings.EXPIRY_CHECK_SECONDS * 1000,
+      clock: options.clock ?? Date.now,
+      subjectPrefix: settings.NATS_SUBJECT_PREFIX,
+      webhook: settings.WEBHOOK_URL
+        ? {
+            url: settings.WEBHOOK_URL,
+            secret: settings.WEBHOOK_SECRET!,
+            maxAttempts: settings.WEBHOOK_MAX_ATTEMPTS,
+            timeoutMs: 10_000,
+          }
+        : undefined,
+    };
     return {
       module: CommandApiModule,
       imports: [
@@ -103,10 +136,37 @@ export class CommandApiModule {
               pkiBaseUrl: settings.PKI_BASE_URL,
               signingKeys: new AuthoritySigningKeys(keyVault),
               keyRotation: keyRotationSignal,
+              clock: options.clock,
             };
           },
         },
         { provide: COMMAND_DEFINITIONS_TOKEN, useValue: COMMAND_DEFINITIONS },
+        { provide: LIFECYCLE_SETTINGS, useValue: lifecycle },
+        {
+          provide: AUTO_RENEWAL,
+          inject: [CommandExecutor],
+          useFactory: (executor: CommandExecutor): AutoRenewal => ({
+            renew: async (certificateId) => {
+              try {
+                await runInternalCommand(
+                  executor,
+                  autoRenewCertificateDefinition,
+                  { certificateId },
+                  undefined,
+                  {
+                    commandId: eventIdFor('lifecycle/renewal', certificateId),
+                  },
+                );
+              } catch (error) {
+                // Renewed meanwhile (by its owner, or another attempt): nothing left to do.
+                if (error instanceof InternalCommandRefused && error.code === 'CERTIFICATE_ALREADY_RENEWED')
+                  return;
+                throw error;
+              }
+            },
+          }),
+        },
+        ...(settings.LIFECYCLE_PROCESS_ENABLED ? [LifecycleProcess] : []),
         CommandExecutor,
         SystemRolesUpgrade,
         KeyRotationProcess,

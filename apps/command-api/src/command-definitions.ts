@@ -9,6 +9,8 @@ import { AUTHORITY_COMMAND_DEFINITIONS } from './pki/authorities.definitions';
 import { ISSUANCE_COMMAND_DEFINITIONS } from './pki/issuance.definitions';
 import { KEY_COMMAND_DEFINITIONS } from './pki/keys.definitions';
 import { POLICY_COMMAND_DEFINITIONS } from './pki/policies.definitions';
+import { RENEWAL_COMMAND_DEFINITIONS } from './pki/renewal.definitions';
+import { NOTIFICATION_COMMAND_DEFINITIONS } from './lifecycle/notifications.definitions';
 
 /** Every command's definition, by name: a command without one does not compile (see DefinitionsOf). */
 export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefinition } = {
@@ -21,4 +23,6 @@ export const COMMAND_DEFINITIONS: { readonly [Name in CommandName]: CommandDefin
   ...POLICY_COMMAND_DEFINITIONS,
   ...ISSUANCE_COMMAND_DEFINITIONS,
   ...KEY_COMMAND_DEFINITIONS,
+  ...RENEWAL_COMMAND_DEFINITIONS,
+  ...NOTIFICATION_COMMAND_DEFINITIONS,
 } as { readonly [Name in CommandName]: CommandDefinition };

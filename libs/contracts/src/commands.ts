@@ -7,6 +7,7 @@ import { ORGANIZATION_COMMANDS } from './organizations/organizations.contracts';
 import { AUTHORITY_COMMANDS } from './pki/authorities.contracts';
 import { ISSUANCE_COMMANDS } from './pki/issuance.contracts';
 import { POLICY_COMMANDS } from './pki/policies.contracts';
+import { NOTIFICATION_COMMANDS } from './notifications/notifications.contracts';
 
 /**
  * Every command the command API accepts, by name (the last token of its NATS subject). A context's
@@ -22,6 +23,7 @@ export const COMMANDS = {
   ...AUTHORITY_COMMANDS,
   ...POLICY_COMMANDS,
   ...ISSUANCE_COMMANDS,
+  ...NOTIFICATION_COMMANDS,
 };
 
 export type Commands = typeof COMMANDS;

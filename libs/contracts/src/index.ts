@@ -15,3 +15,4 @@ export * from './organizations/organizations.contracts';
 export * from './pki/authorities.contracts';
 export * from './pki/policies.contracts';
 export * from './pki/issuance.contracts';
+export * from './notifications/notifications.contracts';

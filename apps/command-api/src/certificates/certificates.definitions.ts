@@ -44,7 +44,10 @@ function onCertificateStream<Name extends OnCertificateStream>(
       return {
         type: 'certificate',
         id: certificateIdOf(body),
-        organizationId: certificate.state.exists ? certificate.state.organizationId : null,
+        // Issued under an organization's policy: that organization; else its owner's (see AccessCheck).
+        ...(certificate.state.exists && certificate.state.organizationId !== null
+          ? { organizationId: certificate.state.organizationId }
+          : {}),
       };
     },
     decide: async ({ body, session }) => {

@@ -17,6 +17,11 @@ export interface CommandServices {
   readonly signingKeys: AuthoritySigningKeys;
   /** Tells the key rotation process a rotation began (it also looks by itself, now and then). */
   readonly keyRotation?: { wake(): void };
+  /**
+   * What time a command is decided at (ms since the epoch); the system clock unless a test moves it (the
+   * lifecycle specs run a second instance days ahead instead of waiting days).
+   */
+  readonly clock?: () => number;
 }
 
 export interface CommandInput<Name extends CommandName> {

@@ -109,7 +109,7 @@ export class CommandExecutor {
       const context = actingUser ? { ...incoming, actorId: actingUser } : incoming;
       const requiresActor = definition.contract.actor === 'required';
 
-      const now = new Date().toISOString();
+      const now = new Date(this.services.clock?.() ?? Date.now()).toISOString();
       const input = { body: body as never, context, prepared };
       const target = definition.target?.(input);
       const permission = definition.contract.permission;

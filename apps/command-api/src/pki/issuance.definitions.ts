@@ -6,6 +6,7 @@ import {
   certificateAuthorityDecider,
   certificateDecider,
   certificateRequestDecider,
+  CertificateState,
   compromisedKeyDecider,
   DistinguishedName,
   policyDecider,
@@ -31,12 +32,13 @@ import { SealedSecret } from '@certm3/key-vault';
 import {
   CommandInput,
   CommandRun,
+  CommandServices,
   defineCommandHandler,
   DefinitionsOf,
 } from '../execution/command-definition';
 import { CommandValidationError } from '../execution/command-executor';
 import { derivedId } from '../execution/derived-id';
-import { StreamSession } from '../execution/stream-session';
+import { LoadedStream, StreamSession } from '../execution/stream-session';
 import { exportPrivateKey, generateKeyPair } from './certificate-builder';
 import { sanProblem } from './subject-alternative-names';
 import { reserveFingerprint } from '../certificates/certificates.definitions';
@@ -60,7 +62,7 @@ const KEY_OF_ALGORITHM: Record<CaKeyAlgorithm, { algorithm: 'RSA' | 'ECDSA'; siz
 };
 
 /** The request as this delivery understood it, before any stream is read. */
-type Understood =
+export type Understood =
   | { readonly source: 'csr'; readonly csr: ParsedCsr; readonly pem: string }
   | { readonly source: 'csr'; readonly refusal: CsrRefusal }
   | {
@@ -70,7 +72,7 @@ type Understood =
       readonly subjectAlternativeNames: readonly SubjectAlternativeName[];
     };
 
-function understand(body: SubmitBody): Understood {
+export function understand(body: SubmitBody): Understood {
   const serverSide = ['subject', 'subjectAlternativeNames', 'keyAlgorithm'] as const;
   const problems: { field: string; message: string }[] = [];
   if (body.validityDays !== undefined && body.notAfter !== undefined)
@@ -159,7 +161,27 @@ export function publicKeyFingerprint(spki: Uint8Array): string {
   return createHash('sha256').update(spki).digest('hex');
 }
 
-interface Prepared {
+/** Makes (once) and seals the server-side key of a request, bound to the certificate it is for. */
+export function keyMaker(
+  understood: Understood,
+  certificateId: string,
+  keyVault: CommandServices['keyVault'],
+): Prepared['material'] {
+  let making: ReturnType<Prepared['material']> | undefined;
+  return () =>
+    (making ??= (async () => {
+      if (understood.source !== 'server') throw new Error('no key is made for a CSR');
+      const keys = await generateKeyPair(understood.keyAlgorithm);
+      const pkcs8 = await exportPrivateKey(keys.privateKey);
+      try {
+        return { keys, sealed: await keyVault().seal(pkcs8, certificateKeyContext(certificateId)) };
+      } finally {
+        pkcs8.fill(0);
+      }
+    })());
+}
+
+export interface Prepared {
   readonly requestId: string;
   readonly certificateId: string;
   readonly understood: Understood;
@@ -171,7 +193,16 @@ async function loadPolicy(session: StreamSession, policyId: string) {
   return session.load(streamIds.policy(policyId), policyDecider);
 }
 
-async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
+/** A request that renews a certificate: its successor names it, and it names its successor. */
+export interface Renewal {
+  readonly predecessorId: string;
+  readonly predecessor: LoadedStream<CertificateState>;
+}
+
+export async function submit(
+  run: Omit<CommandRun<'SubmitCertificateRequest', Prepared>, 'access' | 'selfService'>,
+  renewal?: Renewal,
+) {
   const { body, prepared, session, services, context } = run;
   const { requestId, certificateId, understood } = prepared;
   const request = await session.load(streamIds.certificateRequest(requestId), certificateRequestDecider);
@@ -207,7 +238,9 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
     const fingerprint = publicKeyFingerprint(spki);
     const blocked = await session.load(streamIds.compromisedKey(fingerprint), compromisedKeyDecider);
     if (blocked.state.blocked)
-      refuse('KEY_COMPROMISED', undefined, [{ publicKeyFingerprint: fingerprint, revokedAt: blocked.state.blockedAt }]);
+      refuse('KEY_COMPROMISED', undefined, [
+        { publicKeyFingerprint: fingerprint, revokedAt: blocked.state.blockedAt },
+      ]);
     subject = subjectOf(csr, rules.fixed_subject);
     sans = csr.subjectAlternativeNames;
   } else {
@@ -350,6 +383,7 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
         keySize: key.size,
         isCa: false,
         publicKeyFingerprint: publicKeyFingerprint(spki!),
+        ...(renewal ? { renewalOf: renewal.predecessorId } : {}),
       },
       certificate.state,
     ),
@@ -363,6 +397,23 @@ async function submit(run: CommandRun<'SubmitCertificateRequest', Prepared>) {
       pending,
     ),
   ]);
+  if (renewal) {
+    // The predecessor last: it names its successor and, where the policy says so, is revoked as superseded.
+    const { predecessor } = renewal;
+    const linked = certificateDecider.decide(
+      { type: 'RecordRenewal', successorId: certificateId, now: session.now },
+      predecessor.state,
+    );
+    const afterLink = linked.reduce(certificateDecider.evolve, predecessor.state);
+    const superseded =
+      rules.revoke_superseded && afterLink.exists && afterLink.status !== 'revoked'
+        ? certificateDecider.decide(
+            { type: 'RevokeCertificate', reason: 'superseded', now: session.now },
+            afterLink,
+          )
+        : [];
+    session.append(predecessor, [...linked, ...superseded]);
+  }
   return {
     id: requestId,
     revision,
@@ -380,19 +431,12 @@ export const ISSUANCE_COMMAND_DEFINITIONS = {
       const requestId = body.id ?? derivedId(context.commandId, 'request');
       const certificateId = derivedId(context.commandId, 'certificate');
       const understood = understand(body);
-      let making: ReturnType<Prepared['material']> | undefined;
-      const material = () =>
-        (making ??= (async () => {
-          if (understood.source !== 'server') throw new Error('no key is made for a CSR');
-          const keys = await generateKeyPair(understood.keyAlgorithm);
-          const pkcs8 = await exportPrivateKey(keys.privateKey);
-          try {
-            return { keys, sealed: await keyVault().seal(pkcs8, certificateKeyContext(certificateId)) };
-          } finally {
-            pkcs8.fill(0);
-          }
-        })());
-      return { requestId, certificateId, understood, material };
+      return {
+        requestId,
+        certificateId,
+        understood,
+        material: keyMaker(understood, certificateId, keyVault),
+      };
     },
     target: ({ prepared }) => ({ type: 'certificate_request', id: prepared.requestId }),
     // Everything known before the policy is read, in one round trip (the authority comes from the policy).
@@ -491,4 +535,6 @@ export const ISSUANCE_COMMAND_DEFINITIONS = {
       return { id: body.certificateId, revision };
     },
   }),
-} satisfies DefinitionsOf<Omit<typeof ISSUANCE_COMMANDS, 'RotateEncryptionKey' | 'DestroyEncryptionKey'>>;
+} satisfies DefinitionsOf<
+  Omit<typeof ISSUANCE_COMMANDS, 'RotateEncryptionKey' | 'DestroyEncryptionKey' | 'RenewCertificate'>
+>;

@@ -15,13 +15,18 @@ import { keyVaultTestEnv } from '@certm3/test-support/key-vault-env';
 export async function startCommandApiInProcess(
   env: Record<string, string>,
   logLevels: LogLevel[] = ['error'],
+  options: { clock?: () => number } = {},
 ): Promise<INestApplication> {
   const settings = loadConfig(CommandApiSettings, {
     PASSWORD_SCRYPT_LOG2_COST: '10',
+    // Its notifications and marks would land among the events a test counts: its own specs turn it on.
+    LIFECYCLE_PROCESS_ENABLED: 'false',
     ...keyVaultTestEnv(env),
     ...env,
   });
-  const app = await NestFactory.create(CommandApiModule.forSettings(settings), { logger: logLevels });
+  const app = await NestFactory.create(CommandApiModule.forSettings(settings, options), {
+    logger: logLevels,
+  });
   await app.init();
   // Serving, as the real process is once /health says so: subscribed, with the event store answering.
   await Promise.all([app.get(NatsCommandListener).ready, app.get(NatsAuditListener).ready]);

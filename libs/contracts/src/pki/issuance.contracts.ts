@@ -50,6 +50,34 @@ export const ISSUANCE_COMMANDS = commandSet(
     ],
   }),
   defineCommand({
+    name: 'RenewCertificate',
+    summary:
+      'Issues a successor for a certificate under the same policy, subject and SANs, with the same lifetime (within the policy): a new key made here, or the given CSR. The two are linked; the predecessor is revoked as superseded where the policy says so (revoke_superseded).',
+    actor: 'required',
+    permission: 'certificates:create',
+    body: {
+      certificateId,
+      csr: field
+        .text({ maxLength: 16_384 })
+        .optional()
+        .describe('a PKCS#10 CSR for the new key; required when the requester keeps the key'),
+    },
+    refusals: [
+      'NOT_FOUND',
+      'CERTIFICATE_NOT_RENEWABLE',
+      'CERTIFICATE_ALREADY_RENEWED',
+      'POLICY_NOT_ACTIVE',
+      'AUTHORITY_DISABLED',
+      'AUTHORITY_NOT_ACTIVE',
+      'INVALID_CSR',
+      'WEAK_KEY',
+      'KEY_COMPROMISED',
+      'POLICY_VIOLATION',
+      'USER_INACTIVE',
+      'NOT_IN_ORGANIZATION',
+    ],
+  }),
+  defineCommand({
     name: 'ExportPrivateKey',
     summary:
       'Returns a key certm3 made (privateKeyPem: PKCS#8 encrypted under the passphrase, AES-256-CBC with PBKDF2), shown in this answer only; every export is in secure_audit_log.',

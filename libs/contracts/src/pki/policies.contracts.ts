@@ -20,6 +20,10 @@ export const policyRulesField = () =>
     require_approval: field.boolean().optional(),
     auto_renewal: field.boolean().optional(),
     renewal_threshold_days: field.integer(1, 3650).optional(),
+    revoke_superseded: field
+      .boolean()
+      .optional()
+      .describe('renewing a certificate revokes its predecessor (superseded) once the successor is issued'),
     allowed_domains: field
       .array(field.text({ minLength: 1, maxLength: 253, trimmed: true }), { maxItems: 200 })
       .optional(),

@@ -15,6 +15,7 @@ export const PERMISSION_VOCABULARY = {
   organizations: ['create', 'read', 'update', 'delete', 'manage_members'],
   keys: ['create', 'read', 'rotate', 'destroy', 'export'],
   authorities: ['create', 'read', 'disable'],
+  notifications: ['read', 'update'],
 } as const;
 
 export type PermissionResource = keyof typeof PERMISSION_VOCABULARY;

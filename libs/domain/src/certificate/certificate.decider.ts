@@ -23,8 +23,11 @@ export type CertificateState =
       readonly certificateId: string;
       readonly userId: string;
       readonly status: CertificateStatus;
+      readonly notBefore: string;
       readonly notAfter: string;
       readonly serialNumber: string;
+      /** The request it was issued for (null: imported). */
+      readonly requestId: string | null;
       /** Issued by a certm3 authority (else imported by RegisterCertificate). */
       readonly caId: string | null;
       readonly policyId: string | null;
@@ -35,7 +38,7 @@ export type CertificateState =
       readonly publicKeyFingerprint: string | null;
       readonly certificatePem: string;
       /** Marked `expiring` once: a released hold goes back to it, not to `active`. */
-      readonly expiringMarked: boolean;
+      readonly expiringMarkedAt: string | null;
       readonly remindersDue: readonly ExpiryReminderDays[];
       readonly successorId: string | null;
       readonly privateKey: StoredPrivateKey | null;
@@ -238,64 +241,76 @@ export function decideCertificate(command: CertificateCommand, state: Certificat
 
 type ExistingCertificate = Extract<CertificateState, { exists: true }>;
 
-function expiredEvent(certificate: ExistingCertificate, now: string): CertificateEvent {
+/** What expiry depends on: the decider's state, or a process's slimmer copy of it. */
+export type ExpiryFacts = Pick<
+  ExistingCertificate,
+  'certificateId' | 'status' | 'notAfter' | 'expiringMarkedAt' | 'remindersDue'
+>;
+
+function expiredEvent(certificate: ExpiryFacts, now: string): CertificateEvent {
   return {
     type: 'CertificateExpired',
     data: { certificateId: certificate.certificateId, notAfter: certificate.notAfter, expiredAt: now },
   };
 }
 
+/** The reminders still to come: milestones after the expiring mark, and not passed by a nearer one. */
+function remindersAhead(certificate: ExpiryFacts, thresholdDays: number): ExpiryReminderDays[] {
+  if (certificate.expiringMarkedAt === null) return [];
+  const notAfter = Date.parse(certificate.notAfter);
+  const markedAt = Date.parse(certificate.expiringMarkedAt);
+  return EXPIRY_REMINDER_DAYS.filter(
+    (days) =>
+      days < thresholdDays &&
+      markedAt < notAfter - days * DAY &&
+      !certificate.remindersDue.some((done) => done <= days),
+  );
+}
+
 /**
  * What time has made due for a certificate: `expired` past notAfter; before that `expiring` within the
- * threshold, then a reminder at each of 7 and 1 days left — each once, so the process may ask as often as
- * it likes (after a crash, from two instances) and nothing is recorded twice. A revoked or expired
- * certificate has nothing due; a suspended one still expires (its hold ends with it), but is not reminded.
+ * threshold, then a reminder at each of 7 and 1 days left that came after that mark — each once, so the
+ * process may ask as often as it likes (after a crash, from two instances) and nothing is recorded twice.
+ * A certificate first found 12 hours before notAfter is marked expiring, and that is its one notice; one
+ * found late for both reminders gets only the nearer. A revoked or expired certificate has nothing due;
+ * a suspended one still expires (its hold ends with it), but is not reminded.
  */
-export function expiryDue(
-  certificate: ExistingCertificate,
-  now: string,
-  thresholdDays: number,
-): CertificateEvent[] {
+export function expiryDue(certificate: ExpiryFacts, now: string, thresholdDays: number): CertificateEvent[] {
   if (certificate.status === 'revoked' || certificate.status === 'expired') return [];
   const at = Date.parse(now);
   const notAfter = Date.parse(certificate.notAfter);
   if (at >= notAfter) return [expiredEvent(certificate, now)];
   if (certificate.status === 'suspended') return [];
-  const events: CertificateEvent[] = [];
   const { certificateId } = certificate;
-  if (!certificate.expiringMarked && at >= notAfter - thresholdDays * DAY)
-    events.push({
-      type: 'CertificateExpiring',
-      data: { certificateId, notAfter: certificate.notAfter, thresholdDays, markedAt: now },
-    });
-  if (certificate.expiringMarked || events.length > 0) {
-    // Only the nearest milestone reached: a certificate found 12 hours before notAfter is reminded once.
-    const reached = EXPIRY_REMINDER_DAYS.filter((days) => at >= notAfter - days * DAY);
-    const nearest = reached[reached.length - 1];
-    if (
-      nearest !== undefined &&
-      nearest < thresholdDays &&
-      !certificate.remindersDue.some((days) => days <= nearest)
-    )
-      events.push({
-        type: 'CertificateExpiryReminderDue',
-        data: { certificateId, notAfter: certificate.notAfter, withinDays: nearest, dueAt: now },
-      });
-  }
-  return events;
+  if (certificate.expiringMarkedAt === null)
+    return at >= notAfter - thresholdDays * DAY
+      ? [
+          {
+            type: 'CertificateExpiring',
+            data: { certificateId, notAfter: certificate.notAfter, thresholdDays, markedAt: now },
+          },
+        ]
+      : [];
+  const reached = remindersAhead(certificate, thresholdDays).filter((days) => at >= notAfter - days * DAY);
+  const nearest = reached[reached.length - 1];
+  return nearest === undefined
+    ? []
+    : [
+        {
+          type: 'CertificateExpiryReminderDue',
+          data: { certificateId, notAfter: certificate.notAfter, withinDays: nearest, dueAt: now },
+        },
+      ];
 }
 
 /** The instant a certificate next has something due (see `expiryDue`), or null when nothing ever will. */
-export function nextExpiryCheck(certificate: CertificateState, thresholdDays: number): number | null {
-  if (!certificate.exists || certificate.status === 'revoked' || certificate.status === 'expired')
-    return null;
+export function nextExpiryCheck(certificate: ExpiryFacts, thresholdDays: number): number | null {
+  if (certificate.status === 'revoked' || certificate.status === 'expired') return null;
   const notAfter = Date.parse(certificate.notAfter);
   if (certificate.status === 'suspended') return notAfter;
-  if (!certificate.expiringMarked) return notAfter - thresholdDays * DAY;
-  const pending = EXPIRY_REMINDER_DAYS.filter(
-    (days) => days < thresholdDays && !certificate.remindersDue.some((done) => done <= days),
-  );
-  return pending.length > 0 ? notAfter - pending[0] * DAY : notAfter;
+  if (certificate.expiringMarkedAt === null) return notAfter - thresholdDays * DAY;
+  const ahead = remindersAhead(certificate, thresholdDays);
+  return ahead.length > 0 ? notAfter - ahead[0]! * DAY : notAfter;
 }
 
 function existing(state: CertificateState): Extract<CertificateState, { exists: true }> {
@@ -326,7 +341,7 @@ const FRESH = {
   privateKey: null,
   privateKeyDestroyed: false,
   metadata: NO_METADATA,
-  expiringMarked: false,
+  expiringMarkedAt: null,
   remindersDue: [],
   successorId: null,
 } as const;
@@ -338,8 +353,10 @@ export function evolveCertificate(state: CertificateState, event: CertificateEve
         ...FRESH,
         certificateId: event.data.certificateId,
         userId: event.data.userId,
+        notBefore: event.data.notBefore,
         notAfter: event.data.notAfter,
         serialNumber: event.data.serialNumber,
+        requestId: null,
         keySource: 'imported',
         publicKeyFingerprint: event.data.publicKeyFingerprint ?? null,
         certificatePem: event.data.certificateData,
@@ -349,8 +366,10 @@ export function evolveCertificate(state: CertificateState, event: CertificateEve
         ...FRESH,
         certificateId: event.data.certificateId,
         userId: event.data.userId,
+        notBefore: event.data.notBefore,
         notAfter: event.data.notAfter,
         serialNumber: event.data.serialNumber,
+        requestId: event.data.requestId,
         caId: event.data.caId,
         policyId: event.data.policyId,
         organizationId: event.data.organizationId,
@@ -364,10 +383,16 @@ export function evolveCertificate(state: CertificateState, event: CertificateEve
     case 'CertificateSuspended':
       return state.exists ? { ...state, status: 'suspended' } : state;
     case 'CertificateHoldReleased':
-      return state.exists ? { ...state, status: state.expiringMarked ? 'expiring' : 'active' } : state;
+      return state.exists
+        ? { ...state, status: state.expiringMarkedAt !== null ? 'expiring' : 'active' }
+        : state;
     case 'CertificateExpiring':
       return state.exists
-        ? { ...state, expiringMarked: true, status: state.status === 'active' ? 'expiring' : state.status }
+        ? {
+            ...state,
+            expiringMarkedAt: event.data.markedAt,
+            status: state.status === 'active' ? 'expiring' : state.status,
+          }
         : state;
     case 'CertificateExpiryReminderDue':
       return state.exists

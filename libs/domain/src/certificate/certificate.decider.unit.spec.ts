@@ -235,7 +235,7 @@ describe('certificate', () => {
         ]);
     });
 
-    it('reminds at 7 days and at 1 day, each once, and only the nearest when both have passed', () => {
+    it('reminds at 7 days and at 1 day after the expiring mark, each once, and only the nearer when both passed', () => {
       const sevenDays = '2026-12-25T00:00:00.000Z';
       const reminded: CertificateEvent[] = [
         ...expiring,
@@ -259,27 +259,23 @@ describe('certificate', () => {
             },
           },
         ]);
-      // Found for the first time 12 hours before notAfter: expiring and one reminder, not two.
-      given(registered)
-        .when(track('2026-12-31T12:00:00.000Z'))
+      // Found for the first time 12 hours before notAfter: marked expiring, and that is its one notice.
+      const late = '2026-12-31T12:00:00.000Z';
+      const lateMark: CertificateEvent = {
+        type: 'CertificateExpiring',
+        data: { certificateId, notAfter: facts.notAfter, thresholdDays: 30, markedAt: late },
+      };
+      given(registered).when(track(late)).then([lateMark]);
+      given([...registered, lateMark])
+        .when(track('2026-12-31T18:00:00.000Z'))
+        .thenNothingHappens();
+      // Down from day 8 to half a day before: only the nearer reminder.
+      given(expiring)
+        .when(track(late))
         .then([
           {
-            type: 'CertificateExpiring',
-            data: {
-              certificateId,
-              notAfter: facts.notAfter,
-              thresholdDays: 30,
-              markedAt: '2026-12-31T12:00:00.000Z',
-            },
-          },
-          {
             type: 'CertificateExpiryReminderDue',
-            data: {
-              certificateId,
-              notAfter: facts.notAfter,
-              withinDays: 1,
-              dueAt: '2026-12-31T12:00:00.000Z',
-            },
+            data: { certificateId, notAfter: facts.notAfter, withinDays: 1, dueAt: late },
           },
         ]);
     });

@@ -29,6 +29,8 @@ export interface PolicyRules {
   readonly require_approval: boolean;
   readonly auto_renewal: boolean;
   readonly renewal_threshold_days: number;
+  /** Whether renewing a certificate revokes its predecessor (reason superseded) once the successor is issued. */
+  readonly revoke_superseded: boolean;
   /** Domains names may be under; empty: any. */
   readonly allowed_domains: readonly string[];
   readonly allow_subdomains: boolean;
@@ -52,6 +54,7 @@ export const DEFAULT_POLICY_RULES: PolicyRules = {
   require_approval: false,
   auto_renewal: true,
   renewal_threshold_days: 30,
+  revoke_superseded: false,
   allowed_domains: [],
   allow_subdomains: true,
   allow_wildcards: false,
@@ -113,6 +116,7 @@ export function validatePolicyRules(
   for (const rule of [
     'require_approval',
     'auto_renewal',
+    'revoke_superseded',
     'allow_subdomains',
     'allow_wildcards',
     'allow_ip_sans',

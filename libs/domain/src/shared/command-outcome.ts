@@ -37,6 +37,7 @@ export interface CommandTarget {
     | 'encryption_key'
     | 'role'
     | 'organization'
+    | 'notification'
     | 'system';
   readonly id: string;
 }

@@ -1,0 +1,293 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandReply } from '@certm3/contracts';
+import { collect, EventStore } from '@certm3/event-store';
+import { createTestCertificate } from '@certm3/test-support/certificates';
+import { CommandClient } from '@certm3/test-support/command-client';
+import { CommandApiTestStack } from '../testing/command-api-test-stack';
+
+type Data = Record<string, unknown> & { id: string };
+
+/** Revocation, holds, blocked keys and renewal over NATS. */
+describe('revocation and renewal over NATS', () => {
+  let stack: CommandApiTestStack;
+  let client: CommandClient;
+  let store: EventStore;
+  let caId: string;
+  let policyId: string;
+  const dir = mkdtempSync(join(tmpdir(), 'certm3-revoke-'));
+
+  const ok = (reply: CommandReply): Data => {
+    if (!reply.ok) throw new Error(`expected success, got ${JSON.stringify(reply)}`);
+    return reply.data as Data;
+  };
+  const refusal = (reply: CommandReply) => (reply.ok ? 'accepted' : reply.error.code);
+  /** A CSR for a P-256 key; the same `name` is the same key. */
+  const keys = new Map<string, string>();
+  const csrFor = (name: string, commonName: string) => {
+    if (!keys.has(name)) {
+      const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      });
+      writeFileSync(join(dir, `${name}.key`), key);
+      keys.set(name, join(dir, `${name}.key`));
+    }
+    return execFileSync('openssl', [
+      'req',
+      '-new',
+      '-key',
+      keys.get(name)!,
+      '-subj',
+      `/CN=${commonName}`,
+    ]).toString();
+  };
+  const issueServerSide = async (commonName = `${randomUUID().slice(0, 8)}.example.com`) =>
+    ok(
+      await client.reply('SubmitCertificateRequest', {
+        policyId,
+        subject: { commonName },
+        subjectAlternativeNames: [{ type: 'DNS', value: commonName }],
+        keyAlgorithm: 'ECDSA_P256',
+        validityDays: 90,
+      }),
+    );
+
+  beforeAll(async () => {
+    stack = await CommandApiTestStack.start('revocation');
+    ({ client, store } = stack);
+    caId = ok(
+      await client.reply('CreateCertificateAuthority', {
+        name: 'Revoking',
+        subject: { commonName: 'certm3 revoking CA' },
+        keyAlgorithm: 'ECDSA_P256',
+        validityDays: 3650,
+      }),
+    ).id;
+    policyId = ok(
+      await client.reply('CreatePolicy', {
+        policyCode: 'revoke-tls',
+        name: 'TLS',
+        issuerId: caId,
+        policyRules: {},
+      }),
+    ).id;
+    ok(await client.reply('ActivatePolicy', { policyId }));
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('holds a certificate, releases it, and then revokes it finally, with its invalidity date', async () => {
+    const { certificateId } = (await issueServerSide()) as unknown as { certificateId: string };
+    ok(
+      await client.reply('RevokeCertificate', {
+        certificateId,
+        reason: 'certificateHold',
+        comment: 'lost laptop',
+      }),
+    );
+    expect(
+      refusal(await client.reply('RevokeCertificate', { certificateId, reason: 'certificateHold' })),
+    ).toBe('CERTIFICATE_ALREADY_SUSPENDED');
+    ok(await client.reply('ReleaseCertificateHold', { certificateId }));
+    expect(refusal(await client.reply('ReleaseCertificateHold', { certificateId }))).toBe(
+      'CERTIFICATE_NOT_SUSPENDED',
+    );
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      refusal(
+        await client.reply('RevokeCertificate', {
+          certificateId,
+          reason: 'keyCompromise',
+          invalidityDate: ahead,
+        }),
+      ),
+    ).toBe('INVALIDITY_DATE_AHEAD');
+    expect(refusal(await client.reply('RevokeCertificate', { certificateId, reason: 'removeFromCRL' }))).toBe(
+      'VALIDATION_FAILED',
+    );
+    const invalidityDate = new Date(Date.now() - 3_600_000).toISOString();
+    ok(
+      await client.reply('RevokeCertificate', {
+        certificateId,
+        reason: 'cessationOfOperation',
+        invalidityDate,
+      }),
+    );
+    expect(refusal(await client.reply('ReleaseCertificateHold', { certificateId }))).toBe(
+      'CERTIFICATE_NOT_SUSPENDED',
+    );
+    const events = await collect(store.readStream(`certificate-${certificateId}`));
+    expect(events.map((event) => event.type)).toEqual([
+      'CertificateIssued',
+      'CertificateSuspended',
+      'CertificateHoldReleased',
+      'CertificateRevoked',
+    ]);
+    expect(events[3]!.data).toMatchObject({ reason: 'cessationOfOperation', invalidityDate });
+    expect(typeof (events[3]!.data as { revokedAt: unknown }).revokedAt).toBe('string');
+  });
+
+  it('never certifies a key revoked for keyCompromise again (KEY_COMPROMISED), whichever commits first in a race', async () => {
+    const first = ok(
+      await client.reply('SubmitCertificateRequest', { policyId, csr: csrFor('stolen', 'a.example.com') }),
+    );
+    const certificateId = first.certificateId as string;
+    const racing = Array.from({ length: 8 }, (_, index) =>
+      client.reply('SubmitCertificateRequest', {
+        policyId,
+        csr: csrFor('stolen', `race${index}.example.com`),
+      }),
+    );
+    const revocation = client.reply('RevokeCertificate', { certificateId, reason: 'keyCompromise' });
+    const [revoked, ...replies] = await Promise.all([revocation, ...racing]);
+    ok(revoked);
+    const all = await collect(store.readAll());
+    const blocked = all.find((event) => event.type === 'PublicKeyBlocked')!;
+    expect(blocked.data).toMatchObject({ certificateId });
+    for (const reply of replies) {
+      if (reply.ok) {
+        // Issued before the block committed, never after.
+        const issued = all.find(
+          (event) =>
+            event.type === 'CertificateIssued' &&
+            (event.data as { certificateId: string }).certificateId === (reply.data as Data).certificateId,
+        )!;
+        expect(issued.position.commit < blocked.position.commit).toBe(true);
+      } else expect(reply.error.code).toBe('KEY_COMPROMISED');
+    }
+    const after = await client.reply('SubmitCertificateRequest', {
+      policyId,
+      csr: csrFor('stolen', 'b.example.com'),
+    });
+    expect(after).toMatchObject({ ok: false, error: { code: 'KEY_COMPROMISED' } });
+    // Another key is fine.
+    ok(await client.reply('SubmitCertificateRequest', { policyId, csr: csrFor('fresh', 'b.example.com') }));
+  });
+
+  it('revokes under a grant scoped to the certificate’s organization, and nowhere else', async () => {
+    const organization = async (code: string) =>
+      ok(
+        await client.reply('CreateOrganization', {
+          orgCode: `${code}_${randomUUID().slice(0, 6).toUpperCase()}`,
+          name: code,
+        }),
+      ).id;
+    const [acme, globex] = [await organization('ACME'), await organization('GLOBEX')];
+    const policyIn = async (organizationId: string) => {
+      const id = ok(
+        await client.reply('CreatePolicy', {
+          policyCode: `revoke-${organizationId.slice(0, 8)}`,
+          name: 'Per organization',
+          issuerId: caId,
+          organizationId,
+          policyRules: {},
+        }),
+      ).id;
+      ok(await client.reply('ActivatePolicy', { policyId: id }));
+      return id;
+    };
+    const officer = ok(
+      await client.reply('RegisterUser', {
+        username: `officer-${randomUUID().slice(0, 6)}`,
+        email: `officer-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long enough password',
+      }),
+    ).id;
+    ok(await client.reply('AddUserToOrganization', { userId: officer, organizationId: acme }));
+    const roleId = ok(
+      await client.reply('CreateRole', {
+        roleCode: `REVOKER_${randomUUID().slice(0, 6).toUpperCase()}`,
+        name: 'Revoker',
+        permissions: { certificates: ['revoke'] },
+      }),
+    ).id;
+    ok(await client.reply('AssignRole', { userId: officer, roleId, organizationId: acme }));
+    const inOrganization = async (organizationId: string) =>
+      ok(
+        await client.reply('SubmitCertificateRequest', {
+          policyId: await policyIn(organizationId),
+          subject: { commonName: 'scoped.example.com' },
+          keyAlgorithm: 'ECDSA_P256',
+        }),
+      ).certificateId as string;
+    const [acmeCertificate, globexCertificate] = [await inOrganization(acme), await inOrganization(globex)];
+    ok(
+      await client.reply(
+        'RevokeCertificate',
+        { certificateId: acmeCertificate, reason: 'affiliationChanged' },
+        { actorId: officer },
+      ),
+    );
+    expect(
+      await client.reply(
+        'RevokeCertificate',
+        { certificateId: globexCertificate, reason: 'affiliationChanged' },
+        { actorId: officer },
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+  });
+
+  it('renews a server-side key with the same names and lifetime, once; a CSR-based one only with a CSR', async () => {
+    const predecessor = await issueServerSide('renew.example.com');
+    const predecessorId = predecessor.certificateId as string;
+    const renewed = ok(await client.reply('RenewCertificate', { certificateId: predecessorId }));
+    expect(renewed).toMatchObject({ status: 'issued', renewalOf: predecessorId });
+    const [before, after] = [
+      new X509Certificate(predecessor.certificatePem as string),
+      new X509Certificate(renewed.certificatePem as string),
+    ];
+    expect(after.subject).toBe(before.subject);
+    expect(after.subjectAltName).toBe(before.subjectAltName);
+    expect(after.publicKey.export({ type: 'spki', format: 'der' })).not.toEqual(
+      before.publicKey.export({ type: 'spki', format: 'der' }),
+    );
+    const lifetime = (certificate: X509Certificate) =>
+      Date.parse(certificate.validTo) - Date.parse(certificate.validFrom);
+    expect(Math.abs(lifetime(after) - lifetime(before))).toBeLessThan(5_000);
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: predecessorId }))).toBe(
+      'CERTIFICATE_ALREADY_RENEWED',
+    );
+    const types = (await collect(store.readStream(`certificate-${predecessorId}`))).map(
+      (event) => event.type,
+    );
+    // This policy does not revoke what it supersedes.
+    expect(types).toEqual(['CertificateIssued', 'CertificateRenewed']);
+
+    const csrBased = ok(
+      await client.reply('SubmitCertificateRequest', { policyId, csr: csrFor('kept', 'kept.example.com') }),
+    );
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: csrBased.certificateId }))).toBe(
+      'CERTIFICATE_NOT_RENEWABLE',
+    );
+    ok(
+      await client.reply('RenewCertificate', {
+        certificateId: csrBased.certificateId,
+        csr: csrFor('kept-next', 'kept.example.com'),
+      }),
+    );
+
+    const imported = ok(
+      await client.reply('RegisterCertificate', {
+        userId: stack.adminId,
+        certificateData: await createTestCertificate(),
+      }),
+    ).id;
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: imported }))).toBe(
+      'CERTIFICATE_NOT_RENEWABLE',
+    );
+    const revoked = (await issueServerSide()).certificateId as string;
+    ok(await client.reply('RevokeCertificate', { certificateId: revoked, reason: 'unspecified' }));
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: revoked }))).toBe(
+      'CERTIFICATE_NOT_RENEWABLE',
+    );
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: randomUUID() }))).toBe(
+      'NOT_FOUND',
+    );
+  });
+});
