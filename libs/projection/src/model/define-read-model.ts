@@ -12,8 +12,16 @@ export interface EventShape {
   readonly data: unknown;
 }
 
-/** An event as a projection sees it: as recorded, with `data` in its current shape (upcast). */
-export type ProjectedEvent<Data> = Omit<RecordedEvent, 'data'> & { readonly data: Data };
+/**
+ * An event as a projection sees it: as recorded, with `data` in its current shape (upcast), and
+ * `recordedData`, the data as the log holds it, when the upcast changed it. What must not change between
+ * releases (an append-only audit row of the event) is written from the recorded data: upcasts do change.
+ */
+export type ProjectedEvent<Data> = Omit<RecordedEvent, 'data'> & {
+  readonly data: Data;
+  /** The data as written, before the upcast; absent when the upcast left it as it was. */
+  readonly recordedData?: JsonObject;
+};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler<DB = any, Data = any> = (event: ProjectedEvent<Data>, rows: RowWriter<DB>) => Step[];
@@ -256,9 +264,9 @@ export function lockKey(model: string, purpose: 'writer' | 'swap' | 'operations'
 /** One key for every model's schema sync in a database: they may share `public` and its functions. */
 export const SCHEMA_SYNC_LOCK = 0x63657274_6d330004n;
 
-/** The event as the model's projections see it: its data upcast to the current shape. */
+/** The event as the model's projections see it: its data upcast to the current shape, the written data kept. */
 export function projectedEvent(model: ReadModel, event: RecordedEvent): ProjectedEvent<unknown> {
   if (!model.upcast) return event;
   const data = model.upcast(event.type, event.data, event.metadata);
-  return data === event.data ? event : { ...event, data };
+  return data === event.data ? event : { ...event, data, recordedData: event.data };
 }

@@ -145,6 +145,9 @@ describe('clm_core audit_log projection', () => {
             resource_type: 'certificate',
             resource_id: certificateId,
             event_timestamp: stamp('04:00:02'),
+            // Schema 1, as the release before #15 wrote it: the row it wrote then, without the revokedAt the
+            // upcast adds (the table is append-only: a rebuild that changed it would be refused).
+            details: { certificateId, reason: 'superseded' },
           },
           {
             id: ids[3],

@@ -176,7 +176,9 @@ const accepted: Handler<AuditDatabase> = (event, rows) => [
       resource: (RESOURCE_OF as Record<string, (data: unknown) => Resource>)[event.type](event.data),
       outcome: 'accepted',
       errorCode: null,
-      details: withoutSecrets(event.type, event.data),
+      // The data as the log holds it, not as this release upcasts it: the row an older release wrote for
+      // the event must stay as it is (append-only), and a later upcast must not change it in a rebuild.
+      details: withoutSecrets(event.type, event.recordedData ?? event.data),
     }),
   ),
 ];
