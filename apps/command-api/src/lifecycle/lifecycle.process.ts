@@ -276,7 +276,8 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
           }
           this.queued.splice(0, batch.length);
           if (upTo) {
-            this.queuedUpTo = null;
+            // Events that came in meanwhile moved it on: those are the next round's.
+            if (this.queuedUpTo === upTo) this.queuedUpTo = null;
             this.checkpoint = upTo;
             await this.writeCheckpoint(upTo);
           }
