@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@certm3/common';
-import { START_POSITION } from '@certm3/event-store';
+import { serializePosition, START_POSITION } from '@certm3/event-store';
 import { writeCrl } from '@certm3/pki';
 import { AuthorityKeys, authorityCertificate } from '../authorities/authority-keys';
 import { CertificateLedger, LedgerChange } from '../ledger/certificate-ledger';
 import { LedgerListener } from '../ledger/ledger-feed';
 import { PkiMetrics } from '../metrics/pki-metrics';
-import { PkiStore, StoredCrl } from '../store/pki-store';
+import { IssuedCrl, PkiStore } from '../store/pki-store';
 
 export interface CrlPublisherSettings {
   readonly validityHours: number;
@@ -20,7 +20,7 @@ const RETRY_MAX_MS = 30_000;
 const BEHIND_RETRY_MS = 50;
 
 interface AuthorityCrls {
-  current: StoredCrl | undefined;
+  current: IssuedCrl | undefined;
   running: boolean;
   again: boolean;
   timer: NodeJS.Timeout | undefined;
@@ -31,8 +31,9 @@ interface AuthorityCrls {
  * Keeps a current CRL for every authority with a certificate: issued once the ledger has caught up, again
  * at once (coalesced: one CRL at a time per authority, the next one right after with everything that came
  * meanwhile) when a certificate of it is revoked, held or released, and again half-way to its nextUpdate.
- * Each CRL gets its number from the pki database in the transaction that records it (PkiStore.issueCrl), so
- * numbers increase across restarts and instances, and nothing is served that was not recorded first.
+ * Each CRL gets its number from the pki database (PkiStore.allocateCrlNumber) before it is written, and is
+ * recorded there before it is served, so numbers increase across restarts and instances, and a higher
+ * number never lists less of the log than a lower one.
  *
  * A certificate past its notAfter stays listed until one CRL issued after its notAfter listed it (RFC 5280
  * §3.3: "until it appears on one regularly scheduled CRL issued beyond the revoked certificate's validity
@@ -42,7 +43,6 @@ interface AuthorityCrls {
 export class CrlPublisher implements LedgerListener, OnApplicationShutdown {
   private readonly logger = new Logger('CrlPublisher');
   private readonly authorities = new Map<string, AuthorityCrls>();
-  private readonly stored = new Map<string, { at: number; crl: Promise<StoredCrl | undefined> }>();
   private caughtUpWithLog = false;
   private stopped = false;
 
@@ -62,21 +62,9 @@ export class CrlPublisher implements LedgerListener, OnApplicationShutdown {
     if (change.kind !== 'issued') this.request(change.caId);
   }
 
-  /** The CRL to serve now: this instance's current one, or while it catches up, the latest recorded one. */
-  async crl(caId: string): Promise<StoredCrl | undefined> {
-    const current = this.authorities.get(caId)?.current;
-    if (current) return current;
-    if (this.caughtUpWithLog && !this.ledger.authorities.has(caId)) return undefined;
-    // Not caught up yet (or the first CRL is being issued): what an instance recorded last, re-read each second.
-    const known = this.stored.get(caId);
-    if (known && Date.now() - known.at < 1_000) return known.crl;
-    const crl = this.settings
-      .store()
-      .latestCrl(caId)
-      .then((stored) => (stored && stored.nextUpdate.getTime() > Date.now() ? stored : undefined));
-    this.stored.set(caId, { at: Date.now(), crl });
-    crl.catch(() => this.stored.delete(caId));
-    return crl;
+  /** The CRL to serve now; undefined before the authority's first one (or for an authority it does not know). */
+  crl(caId: string): IssuedCrl | undefined {
+    return this.authorities.get(caId)?.current;
   }
 
   /** Whether the ledger knows the authority (once caught up). */
@@ -144,50 +132,50 @@ export class CrlPublisher implements LedgerListener, OnApplicationShutdown {
         revokedAt: record.revocation.status === 'good' ? 0 : record.revocation.revokedAt.getTime(),
       }));
       const validityMs = this.settings.validityHours * 3_600_000;
-      let buildMs = 0;
-      let inCrl = 0;
-      const outcome = await this.settings
-        .store()
-        .issueCrl(
-          caId,
-          position,
-          this.settings.instanceId,
-          new Date(Date.now() - validityMs / 2),
-          async (crlNumber, previous) => {
-            const building = performance.now();
-            const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
-            const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
-            // Listed on a CRL issued after its notAfter already: it leaves now.
-            const after = previous?.thisUpdate.getTime() ?? -Infinity;
-            const entries = listed
-              .filter((item) => item.notAfter >= after || item.revokedAt > after)
-              .map((item) => item.entry);
-            const der = await writeCrl({ issuer, crlNumber, thisUpdate, nextUpdate, entries });
-            buildMs = performance.now() - building;
-            inCrl = entries.length;
-            return { der, thisUpdate, nextUpdate, entries: entries.length };
-          },
-        );
-      if ('behind' in outcome) {
+      const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const nextUpdate = new Date(thisUpdate.getTime() + validityMs);
+      const store = this.settings.store();
+      const allocation = await store.allocateCrlNumber(caId, position, thisUpdate);
+      if ('behind' in allocation) {
         nextInMs = BEHIND_RETRY_MS;
         return;
       }
-      const crl = 'issued' in outcome ? outcome.issued : outcome.adopted;
+      const building = performance.now();
+      // Listed on a CRL issued after its notAfter already: it leaves now.
+      const after = allocation.previousThisUpdate?.getTime() ?? -Infinity;
+      const entries = listed
+        .filter((item) => item.notAfter >= after || item.revokedAt > after)
+        .map((item) => item.entry);
+      const der = await writeCrl({
+        issuer,
+        crlNumber: allocation.crlNumber,
+        thisUpdate,
+        nextUpdate,
+        entries,
+      });
+      const buildMs = performance.now() - building;
+      const crl: IssuedCrl = {
+        caId,
+        crlNumber: allocation.crlNumber,
+        thisUpdate,
+        nextUpdate,
+        position: serializePosition(position),
+        der,
+      };
+      await store.recordCrl(crl, entries.length, this.settings.instanceId);
       if (!state.current || state.current.crlNumber < crl.crlNumber) state.current = crl;
       state.failures = 0;
       const totalMs = performance.now() - began;
-      if ('issued' in outcome) {
-        this.metrics.crlIssued(caId, crl, inCrl, buildMs, totalMs);
-        this.logger.log({
-          message: 'CRL issued',
-          caId,
-          crlNumber: crl.crlNumber.toString(),
-          entries: inCrl,
-          bytes: crl.der.length,
-          buildMs: Math.round(buildMs),
-          totalMs: Math.round(totalMs),
-        });
-      }
+      this.metrics.crlIssued(caId, crl, entries.length, buildMs, totalMs);
+      this.logger.log({
+        message: 'CRL issued',
+        caId,
+        crlNumber: crl.crlNumber.toString(),
+        entries: entries.length,
+        bytes: der.length,
+        buildMs: Math.round(buildMs),
+        totalMs: Math.round(totalMs),
+      });
       const refreshAt = crl.thisUpdate.getTime() + validityMs / 2;
       nextInMs = Math.max(0, refreshAt - Date.now());
     } catch (error) {

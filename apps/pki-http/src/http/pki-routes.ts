@@ -100,7 +100,7 @@ export class PkiRoutes {
   private async replyCrl(request: IncomingMessage, response: ServerResponse, caId: string): Promise<void> {
     try {
       if (!isUuid(caId)) return this.notFound(response);
-      const crl = await this.crls.crl(caId);
+      const crl = this.crls.crl(caId);
       if (!crl) {
         if (this.ledger.authorities.has(caId) || !this.crls.isCaughtUp())
           return this.send(response, 503, { ...TEXT, 'retry-after': '1' }, Buffer.from('no CRL yet\n'));

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '@certm3/app-runtime';
-import { StoredCrl } from '../store/pki-store';
+import { IssuedCrl } from '../store/pki-store';
 
 const CRL_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 
@@ -72,7 +72,7 @@ export class PkiMetrics {
     );
   }
 
-  crlIssued(caId: string, crl: StoredCrl, entries: number, buildMs: number, totalMs: number): void {
+  crlIssued(caId: string, crl: IssuedCrl, entries: number, buildMs: number, totalMs: number): void {
     this.crlSeconds.observe(totalMs / 1000);
     this.lastCrl.set(caId, {
       crlNumber: crl.crlNumber,

@@ -94,7 +94,7 @@ export class CrlNatsListener implements OnApplicationBootstrap, OnApplicationShu
       );
     const caId = (body as { caId?: unknown }).caId;
     if (!isUuid(caId)) return failure('VALIDATION_FAILED', [{ field: 'caId', message: 'must be a UUID' }]);
-    const crl = await this.crls.crl(caId.toLowerCase());
+    const crl = this.crls.crl(caId.toLowerCase());
     if (!crl) {
       if (!this.crls.isCaughtUp() || this.crls.knows(caId.toLowerCase()))
         return failure('UNAVAILABLE', [{ caId }], 'no CRL has been issued for the authority yet');

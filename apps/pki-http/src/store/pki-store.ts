@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Pool, PoolClient } from 'pg';
-import { comparePositions, GlobalPosition, serializePosition } from '@certm3/event-store';
+import { Pool } from 'pg';
+import { GlobalPosition, serializePosition } from '@certm3/event-store';
 import { ensureDatabase, withAdvisoryLock } from '@certm3/pg-support';
 
 /** Serialises the schema's creation between instances starting at once ("certm3_pki" in ASCII). */
@@ -8,8 +8,9 @@ const MIGRATION_LOCK = 0x63657274_6d33706bn;
 
 const SCHEMA = `
 CREATE SCHEMA IF NOT EXISTS pki;
--- One row per authority: the last CRL number given out, and what that CRL knew. Locked (FOR UPDATE) by
--- whoever issues the next one, so numbers are given out one at a time across every instance.
+-- One row per authority: the last CRL number given out, the thisUpdate and log position of that CRL. Each
+-- number is given out by one UPDATE of this row (a row lock for the length of one statement), across every
+-- instance, and only to a CRL that knows at least as much of the log as the last one.
 CREATE TABLE IF NOT EXISTS pki.crl_numbers (
   ca_id uuid PRIMARY KEY,
   last_number bigint NOT NULL,
@@ -18,8 +19,9 @@ CREATE TABLE IF NOT EXISTS pki.crl_numbers (
   last_position_commit numeric(20) NOT NULL,
   last_position_prepare numeric(20) NOT NULL
 );
--- Every CRL issued, for audit: its number, times, how much of the log it reflects, its digest; the DER of
--- the latest one per authority only (older ones are NULL: a CRL is derived data, its digest identifies it).
+-- Every CRL issued, for audit: its number, times, how much of the log it reflects, its size and digest. Not
+-- its bytes: a CRL is derived data (the log up to log_position says what it lists), and writing megabytes
+-- in a transaction would hold back every subscriber of a PostgreSQL event store on the same server.
 CREATE TABLE IF NOT EXISTS pki.crls (
   ca_id uuid NOT NULL,
   crl_number bigint NOT NULL,
@@ -29,7 +31,6 @@ CREATE TABLE IF NOT EXISTS pki.crls (
   entries integer NOT NULL,
   bytes integer NOT NULL,
   sha256 text NOT NULL,
-  der bytea,
   instance_id text NOT NULL,
   issued_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (ca_id, crl_number)
@@ -48,34 +49,23 @@ CREATE TABLE IF NOT EXISTS pki.ocsp_responder_certificates (
 );
 `;
 
-export interface StoredCrl {
+export interface IssuedCrl {
   readonly caId: string;
   readonly crlNumber: bigint;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date;
+  /** How far the log was read when it was written (serialized). */
   readonly position: string;
   readonly der: Buffer;
 }
 
-export interface CrlToIssue {
-  readonly der: Buffer;
-  readonly thisUpdate: Date;
-  readonly nextUpdate: Date;
-  readonly entries: number;
-}
-
-/** What the last CRL of an authority was, as `issueCrl` shows it to the one writing the next. */
-export interface PreviousCrl {
-  readonly crlNumber: bigint;
-  readonly thisUpdate: Date;
-  readonly position: GlobalPosition;
-}
-
-export type IssueOutcome =
-  | { readonly issued: StoredCrl }
-  /** Another instance issued one that knows at least as much of the log, recently enough: serve that. */
-  | { readonly adopted: StoredCrl }
-  /** Another instance's is ahead of this one's ledger but due for renewal: try again once caught up. */
+export type CrlNumberAllocation =
+  | {
+      readonly crlNumber: bigint;
+      /** The thisUpdate of the CRL numbered just before it, if there was one. */
+      readonly previousThisUpdate: Date | undefined;
+    }
+  /** The last CRL (another instance's) knows more of the log than this instance has read yet. */
   | { readonly behind: true };
 
 /** The pki database (PKI_DATABASE_URL): CRL numbers and issued CRLs, responder certificates. */
@@ -101,123 +91,60 @@ export class PkiStore {
   }
 
   /**
-   * Gives out the authority's next CRL number and records the CRL `build` writes with it, in one
-   * transaction holding the authority's row: numbers go up by one, race-free across instances, and a CRL
-   * with a higher number never knows less of the log than one with a lower number — if another instance's
-   * last CRL is at a later position than `position`, it is adopted (when fresher than `freshAfter`) instead.
-   * A failure (crash, database down) rolls the number back with the CRL: nothing is served that was not
-   * committed.
+   * The authority's next CRL number, for a CRL with `thisUpdate` written from the log up to `position`:
+   * one statement, so the row is locked only while it runs (no transaction stays open while the CRL is
+   * signed), race-free across instances. A number is given only if no CRL numbered before knows more of the
+   * log (`behind` otherwise: the caller reads on and asks again), so a higher number never lists less. A
+   * number given to a CRL that then fails is skipped: numbers increase, with gaps (RFC 5280 §5.2.3 asks no
+   * more).
    */
-  async issueCrl(
+  async allocateCrlNumber(
     caId: string,
     position: GlobalPosition,
-    instanceId: string,
-    freshAfter: Date,
-    build: (crlNumber: bigint, previous: PreviousCrl | undefined) => Promise<CrlToIssue>,
-  ): Promise<IssueOutcome> {
-    return this.transaction(async (client) => {
-      // The authority's first CRL creates its row; a racing first one waits on the key, then finds it.
-      await client.query(
-        `INSERT INTO pki.crl_numbers VALUES ($1, 0, 'epoch', '0/0', 0, 0) ON CONFLICT (ca_id) DO NOTHING`,
-        [caId],
-      );
-      const { rows } = await client.query<{
-        last_number: string;
-        last_this_update: Date;
-        last_position_commit: string;
-        last_position_prepare: string;
-      }>('SELECT * FROM pki.crl_numbers WHERE ca_id = $1 FOR UPDATE', [caId]);
-      const row = rows[0];
-      let previous: PreviousCrl | undefined;
-      if (row.last_number !== '0') {
-        previous = {
-          crlNumber: BigInt(row.last_number),
-          thisUpdate: row.last_this_update,
-          position: { commit: BigInt(row.last_position_commit), prepare: BigInt(row.last_position_prepare) },
-        };
-        if (comparePositions(previous.position, position) > 0) {
-          if (previous.thisUpdate <= freshAfter) return { behind: true } as const;
-          const latest = await this.latestCrlOn(client, caId);
-          return latest ? ({ adopted: latest } as const) : ({ behind: true } as const);
-        }
-      }
-      const crlNumber = (previous?.crlNumber ?? 0n) + 1n;
-      const crl = await build(crlNumber, previous);
-      const at = serializePosition(position);
-      await client.query('UPDATE pki.crls SET der = NULL WHERE ca_id = $1 AND der IS NOT NULL', [caId]);
-      await client.query(
-        `INSERT INTO pki.crls (ca_id, crl_number, this_update, next_update, log_position, entries, bytes, sha256, der, instance_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          caId,
-          crlNumber.toString(),
-          crl.thisUpdate,
-          crl.nextUpdate,
-          at,
-          crl.entries,
-          crl.der.length,
-          createHash('sha256').update(crl.der).digest('hex'),
-          crl.der,
-          instanceId,
-        ],
-      );
-      await client.query(
-        `UPDATE pki.crl_numbers SET last_number = $2, last_this_update = $3, last_position = $4,
-           last_position_commit = $5, last_position_prepare = $6 WHERE ca_id = $1`,
-        [
-          caId,
-          crlNumber.toString(),
-          crl.thisUpdate,
-          at,
-          position.commit.toString(),
-          position.prepare.toString(),
-        ],
-      );
-      return {
-        issued: {
-          caId,
-          crlNumber,
-          thisUpdate: crl.thisUpdate,
-          nextUpdate: crl.nextUpdate,
-          position: at,
-          der: crl.der,
-        },
-      } as const;
-    });
-  }
-
-  /** The authority's latest CRL as stored (served while this instance's ledger catches up). */
-  async latestCrl(caId: string): Promise<StoredCrl | undefined> {
-    const client = await this.pool.connect();
-    try {
-      return await this.latestCrlOn(client, caId);
-    } finally {
-      client.release();
-    }
-  }
-
-  private async latestCrlOn(client: PoolClient, caId: string): Promise<StoredCrl | undefined> {
-    const { rows } = await client.query<{
-      crl_number: string;
-      this_update: Date;
-      next_update: Date;
-      log_position: string;
-      der: Buffer;
-    }>(
-      `SELECT crl_number, this_update, next_update, log_position, der FROM pki.crls
-        WHERE ca_id = $1 AND der IS NOT NULL ORDER BY crl_number DESC LIMIT 1`,
+    thisUpdate: Date,
+  ): Promise<CrlNumberAllocation> {
+    await this.pool.query(
+      `INSERT INTO pki.crl_numbers VALUES ($1, 0, 'epoch', '0/0', 0, 0) ON CONFLICT (ca_id) DO NOTHING`,
       [caId],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      caId,
-      crlNumber: BigInt(row.crl_number),
-      thisUpdate: row.this_update,
-      nextUpdate: row.next_update,
-      position: row.log_position,
-      der: row.der,
-    };
+    const { rows } = await this.pool.query<{ crl_number: string; previous: Date }>(
+      `UPDATE pki.crl_numbers AS numbers
+          SET last_number = numbers.last_number + 1, last_this_update = $2, last_position = $3,
+              last_position_commit = $4, last_position_prepare = $5
+         FROM (SELECT last_this_update AS previous FROM pki.crl_numbers WHERE ca_id = $1 FOR UPDATE) AS old
+        WHERE numbers.ca_id = $1
+          AND (numbers.last_position_commit, numbers.last_position_prepare) <= ($4::numeric, $5::numeric)
+        RETURNING numbers.last_number AS crl_number, old.previous`,
+      [
+        caId,
+        thisUpdate,
+        serializePosition(position),
+        position.commit.toString(),
+        position.prepare.toString(),
+      ],
+    );
+    if (rows.length === 0) return { behind: true };
+    const crlNumber = BigInt(rows[0].crl_number);
+    return { crlNumber, previousThisUpdate: crlNumber > 1n ? rows[0].previous : undefined };
+  }
+
+  /** The audit record of an issued CRL, before it is served. */
+  async recordCrl(crl: IssuedCrl, entries: number, instanceId: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO pki.crls (ca_id, crl_number, this_update, next_update, log_position, entries, bytes, sha256, instance_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        crl.caId,
+        crl.crlNumber.toString(),
+        crl.thisUpdate,
+        crl.nextUpdate,
+        crl.position,
+        entries,
+        crl.der.length,
+        createHash('sha256').update(crl.der).digest('hex'),
+        instanceId,
+      ],
+    );
   }
 
   async recordResponderCertificate(record: {
@@ -241,21 +168,6 @@ export class PkiStore {
         record.instanceId,
       ],
     );
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   async close(): Promise<void> {
