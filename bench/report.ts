@@ -12,6 +12,7 @@ import type { PostgresBaselines } from './stages/postgres-baselines';
 import type { AllModelsCatchUp, ProjectionCatchUp } from './stages/projection';
 import type { AccessCheckCost } from './stages/access-check';
 import type { SignatureBaselines } from './stages/signature-baselines';
+import type { PkiReadSide } from './stages/pki';
 import type { MachineInfo } from './support/machine';
 
 /** The raw baselines of a run: PostgreSQL's always, the others with the stages compared to them. */
@@ -36,6 +37,7 @@ export interface BenchResults {
   liveLag?: LiveLag;
   issuance?: Issuance;
   keyRotation?: KeyRotation;
+  pki?: PkiReadSide;
   totalSeconds?: number;
 }
 
@@ -53,6 +55,40 @@ export function writeResultsFile(results: BenchResults): void {
 }
 
 type Row = [string, string, string];
+
+/** The PKI read side: the CRL of 100,000 revoked, revocation to CRL and to OCSP, OCSP answers per second. */
+function pkiRows(pki: PkiReadSide): Row[] {
+  const { targets } = pki;
+  const ocsp = (run: PkiReadSide['ocspCached'], name: string): Row => [
+    `OCSP, ${name}, ${run.concurrency} concurrent`,
+    `${run.perSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms`,
+    `${run.ratioToP256Signatures} of P-256 signing; pki-http ${run.cpuMsPerRequest.pkiHttp} ms CPU per answer, load ${run.cpuMsPerRequest.loadGenerator} ms (target ${targets.ocspPerSecond}/s)`,
+  ];
+  return [
+    [
+      `CRL of ${pki.revoked} revoked, pki-http`,
+      `${pki.crlAtStart.writeAndSignMs} ms, ${pki.crlAtStart.bytes} bytes`,
+      `write and sign (target ${targets.crlGenerationMs} ms); p50 ${pki.crlAfterEachRevocationWriteAndSignMs.p50Ms} ms after each revocation`,
+    ],
+    [
+      `  the same in one process (libs/pki)`,
+      `${pki.crlLibrary.writeAndSignMs} ms, ${pki.crlLibrary.bytes} bytes`,
+      `encoding the ${pki.revoked} entries once: ${pki.crlLibrary.encodeEntriesMs} ms`,
+    ],
+    [
+      'revocation → served CRL',
+      `p50 ${pki.revocationToServedCrl.p50Ms} p99 ${pki.revocationToServedCrl.p99Ms} ms`,
+      `from RevokeCertificate's reply (target ${targets.revocationToCrlMs} ms)`,
+    ],
+    [
+      'revocation → OCSP revoked',
+      `p50 ${pki.revocationToOcspRevoked.p50Ms} p99 ${pki.revocationToOcspRevoked.p99Ms} ms`,
+      `from RevokeCertificate's reply (target ${targets.revocationToOcspMs} ms)`,
+    ],
+    ocsp(pki.ocspCached, 'no nonce (cached)'),
+    ocsp(pki.ocspWithNonce, 'nonce (signed each)'),
+  ];
+}
 
 /** An issuance variant: its rate and latency, to RegisterCertificate and signing, beside the targets. */
 function issuanceRows(
@@ -189,6 +225,7 @@ export function printTable(results: BenchResults): void {
       `${r.keyRotation.rewrappedPerSecond} keys/s (batch p50 ${r.keyRotation.batchP50Ms} ms)`,
       `${r.keyRotation.ratioToBatchedUpdate} of UPDATE 500 per transaction; CPU per key vault ${r.keyRotation.cpuMsPerDataKey.vault} PostgreSQL ${r.keyRotation.cpuMsPerDataKey.postgres} ms`,
     ],
+    ...pkiRows(r.pki),
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   const second = Math.max(...rows.map((row) => row[1].length));

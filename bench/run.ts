@@ -21,6 +21,7 @@ import { postgresBaselines } from './stages/postgres-baselines';
 import { allModelsCatchUp, projectionCatchUp } from './stages/projection';
 import { accessCheckCost } from './stages/access-check';
 import { signatureBaselines } from './stages/signature-baselines';
+import { pkiReadSide } from './stages/pki';
 import { stopApps } from './support/apps';
 import { log } from './support/log';
 import { machineInfo } from './support/machine';
@@ -28,11 +29,12 @@ import { dropScratchDatabases } from './support/scratch';
 import { seededEventStore } from './support/seed-log';
 
 /**
- * BENCH_ONLY=append,command,projection,live,issuance,rotation runs just those stages (for profiling); it
+ * BENCH_ONLY=append,command,projection,live,issuance,rotation,pki runs just those stages (for profiling); it
  * prints JSON only. The PostgreSQL baselines always run, as the other figures are ratios to them; the NATS
  * baselines run only when `nats` is named too, and the command-path ceiling needs them. `command` brings
  * `append` with it, `projection` covers the audit replay over the same log, `issuance` brings the signature
- * baselines and `rotation` the batched-UPDATE baseline, each stage's own raw baseline.
+ * baselines and `rotation` the batched-UPDATE baseline, each stage's own raw baseline; `pki` brings the
+ * signature baselines too, unless `issuance` measured them already.
  */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (stage: string) => only.size === 0 || only.has(stage);
@@ -87,6 +89,14 @@ async function main() {
     baselines.batchedUpdate500 = batchedUpdate;
     log('key rotation in the vault');
     results.keyRotation = await keyRotation(batchedUpdate);
+  }
+  if (runs('pki')) {
+    if (!baselines.signatures) {
+      log('signature baselines (node:crypto, one core)');
+      baselines.signatures = signatureBaselines();
+    }
+    log('the PKI read side: CRLs and OCSP under 100,000 revocations');
+    results.pki = await pkiReadSide(baselines.signatures);
   }
   results.totalSeconds = round((performance.now() - began) / 1000, 1);
 }

@@ -20,6 +20,15 @@ export async function startApp(
   app: 'command-api' | 'projector',
   env: Record<string, string>,
 ): Promise<ChildProcess> {
+  return (await startAppOnPort(app, env)).child;
+}
+
+/** The same, for any app, with the port it listens on; `healthyWithinMs` for apps with a log to read first. */
+export async function startAppOnPort(
+  app: 'command-api' | 'projector' | 'pki-http',
+  env: Record<string, string>,
+  healthyWithinMs = 30_000,
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -38,6 +47,7 @@ export async function startApp(
         PATH: process.env.PATH ?? '',
         COMMAND_API_HTTP_PORT: String(port),
         PROJECTOR_HTTP_PORT: String(port),
+        PKI_HTTP_PORT: String(port),
         HTTP_HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         ...(app === 'command-api' ? keyVaultTestEnv(env) : {}),
@@ -54,16 +64,16 @@ export async function startApp(
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   child.once('exit', (code) => (exited = code));
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+  for (const deadline = Date.now() + healthyWithinMs; Date.now() < deadline;) {
     if (exited !== undefined) throw new Error(`${app} exited with ${exited}: ${output}`);
     const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
       (response) => response.ok,
       () => false,
     );
-    if (healthy) return child;
+    if (healthy) return { child, port };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${app} did not report healthy within 30 s: ${output}`);
+  throw new Error(`${app} did not report healthy within ${healthyWithinMs / 1000} s: ${output}`);
 }
 
 /** What a command API is given of its key vault: the master key and the vault's database. */
