@@ -34,8 +34,8 @@ interface CachedAnswer {
   refreshAt: number;
 }
 
-/** Answers kept at most; past it the oldest go (an attacker asking for random serials only churns them). */
-const MAX_CACHED = 200_000;
+/** Answers kept at most (about 1 KB each, the responder certificate included): past it the oldest go. */
+const MAX_CACHED = 100_000;
 
 /**
  * The OCSP responder (RFC 6960, profiled by RFC 5019): good, revoked (with its time and reason; a hold is
