@@ -40,8 +40,7 @@ import {
   LifecycleSettings,
 } from './lifecycle/lifecycle.process';
 import { autoRenewCertificateDefinition } from './pki/renewal.definitions';
-import { InternalCommandRefused, runInternalCommand } from './execution/run-internal-command';
-import { eventIdFor } from '@certm3/event-store';
+import { runInternalCommand } from './execution/run-internal-command';
 import { ConfigurationError } from '@certm3/app-runtime';
 
 const COMMANDS_HEALTH = Symbol('COMMANDS_HEALTH');
@@ -146,23 +145,16 @@ export class CommandApiModule {
           provide: AUTO_RENEWAL,
           inject: [CommandExecutor],
           useFactory: (executor: CommandExecutor): AutoRenewal => ({
-            renew: async (certificateId) => {
-              try {
-                await runInternalCommand(
-                  executor,
-                  autoRenewCertificateDefinition,
-                  { certificateId },
-                  undefined,
-                  {
-                    commandId: eventIdFor('lifecycle/renewal', certificateId),
-                  },
-                );
-              } catch (error) {
-                // Renewed meanwhile (by its owner, or another attempt): nothing left to do.
-                if (error instanceof InternalCommandRefused && error.code === 'CERTIFICATE_ALREADY_RENEWED')
-                  return;
-                throw error;
-              }
+            renew: async (certificateId, commandId) => {
+              await runInternalCommand(
+                executor,
+                autoRenewCertificateDefinition,
+                { certificateId },
+                undefined,
+                {
+                  commandId,
+                },
+              );
             },
           }),
         },

@@ -61,16 +61,17 @@ function onCertificateStream<Name extends OnCertificateStream>(
   });
 }
 
-/** SHA-256 of the certificate's SubjectPublicKeyInfo: from its event, or (older imports) off its PEM. */
+/**
+ * SHA-256 of the certificate's SubjectPublicKeyInfo as node:crypto writes it (canonical DER): read off its
+ * PEM, not taken from its event, so a key spelled two ways is one key (see publicKeyFingerprint).
+ */
 function publicKeyFingerprintOf(certificate: Extract<CertificateState, { exists: true }>): string {
-  if (certificate.publicKeyFingerprint) return certificate.publicKeyFingerprint;
   const spki = new X509Certificate(certificate.certificatePem).publicKey.export({
     type: 'spki',
     format: 'der',
   });
   return createHash('sha256').update(spki).digest('hex');
 }
-
 /** A key revoked for keyCompromise is blocked: no request with it is ever issued again (KEY_COMPROMISED). */
 async function blockCompromisedKey(
   session: StreamSession,

@@ -21,6 +21,8 @@ export interface TrackedCertificate extends ExpiryFacts {
   readonly successorId: string | null;
   /** When it next has something due (ms since the epoch), or null when it never will. */
   readonly dueAt: number | null;
+  /** How many of its events the ledger has applied: what a command sent on its behalf saw. */
+  readonly version: number;
 }
 
 interface TrackedPolicy {
@@ -102,7 +104,7 @@ export class CertificateLedger {
         });
         // A threshold changed: every certificate under the policy is due again at its new time.
         for (const certificate of this.certificates.values())
-          if (certificate.policyId === data.policyId) this.put(certificate);
+          if (certificate.policyId === data.policyId) this.put(certificate, false);
         return;
       }
       case 'CertificateRegistered': {
@@ -161,9 +163,10 @@ export class CertificateLedger {
     }
   }
 
-  private put(certificate: Omit<TrackedCertificate, 'dueAt'>): void {
+  private put(certificate: Omit<TrackedCertificate, 'dueAt' | 'version'>, changed = true): void {
     const dueAt = nextExpiryCheck(certificate, this.policy(certificate.policyId).renewalThresholdDays);
-    this.certificates.set(certificate.certificateId, { ...certificate, dueAt });
+    const version = (this.certificates.get(certificate.certificateId)?.version ?? -1) + (changed ? 1 : 0);
+    this.certificates.set(certificate.certificateId, { ...certificate, dueAt, version });
   }
 }
 

@@ -72,6 +72,23 @@ describe('the lifecycle ledger', () => {
     expect(ledger.get(certificateId)!.dueAt).toBe(Date.parse(notAfter) - 20 * DAY);
   });
 
+  it('counts what it saw of each certificate, so a command sent on a ledger behind the log has an id of its own (regression: a mark decided on a stale ledger was replayed as "nothing" for ever)', () => {
+    const ledger = ledgerOf(policy({}), issued());
+    expect(ledger.get(certificateId)!.version).toBe(0);
+    ledger.apply({
+      type: 'CertificateSuspended',
+      data: { certificateId, suspendedAt: notBefore },
+    } as DomainEvent);
+    ledger.apply({
+      type: 'CertificateHoldReleased',
+      data: { certificateId, releasedAt: notBefore },
+    } as DomainEvent);
+    expect(ledger.get(certificateId)!.version).toBe(2);
+    // A policy's change moves when it is due, not what it saw of the certificate.
+    ledger.apply(policy({ renewal_threshold_days: 10 }, 'PolicyUpdated'));
+    expect(ledger.get(certificateId)!.version).toBe(2);
+  });
+
   it('is due no more once revoked', () => {
     const ledger = ledgerOf(policy({}), issued(), {
       type: 'CertificateRevoked',

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { collect, createEventStore, EventStore, EventToAppend } from '@certm3/event-store';
+import { collect, createEventStore, EventStore } from '@certm3/event-store';
+import { importedCertificateAppend } from '@certm3/test-support/imported-certificates';
 import { AppProcess } from '@certm3/test-support/app-process';
 import { eventually } from '@certm3/test-support/eventually';
 import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scratch-database';
@@ -8,43 +9,11 @@ import { createScratchDatabase, ScratchDatabase } from '@certm3/test-support/scr
 const DAY = 86_400_000;
 const CERTIFICATES = 3_000;
 
-/** Certificates imported into the log (as RegisterCertificate writes them), all within 30 days of notAfter. */
+/** Certificates imported into the log, all within 30 days of notAfter. */
 function importedCertificates(count: number, ownerId: string) {
   const notAfter = new Date(Date.now() + 10 * DAY).toISOString();
-  return Array.from({ length: count }, () => {
-    const certificateId = randomUUID();
-    const event: EventToAppend = {
-      id: randomUUID(),
-      type: 'CertificateRegistered',
-      data: {
-        certificateId,
-        userId: ownerId,
-        certificateData:
-          '-----BEGIN CERTIFICATE-----\n(not read by the lifecycle process)\n-----END CERTIFICATE-----\n',
-        serialNumber: certificateId.replace(/-/g, ''),
-        subject: `CN=${certificateId}.example.com`,
-        issuer: 'CN=Outside CA',
-        notBefore: new Date(Date.now() - 80 * DAY).toISOString(),
-        notAfter,
-        fingerprintSha256: certificateId,
-        commonName: `${certificateId}.example.com`,
-      },
-      metadata: {
-        eventId: randomUUID(),
-        commandId: randomUUID(),
-        correlationId: randomUUID(),
-        causationId: randomUUID(),
-        actorId: ownerId,
-        occurredAt: new Date().toISOString(),
-        schemaVersion: 1,
-      },
-    };
-    return {
-      streamId: `certificate-${certificateId}`,
-      events: [event],
-      expectedRevision: 'no_stream' as const,
-    };
-  });
+  const notBefore = new Date(Date.now() - 80 * DAY).toISOString();
+  return Array.from({ length: count }, () => importedCertificateAppend({ ownerId, notBefore, notAfter }));
 }
 
 /**

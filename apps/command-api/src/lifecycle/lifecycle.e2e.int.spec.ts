@@ -323,4 +323,34 @@ describe('the lifecycle process', () => {
     );
     expect(renewalNotice).toBeDefined();
   }, 120_000);
+
+  it('sends a webhook set up later none of what was made before it (regression: it got every past notification)', async () => {
+    await stop();
+    app = await startCommandApiInProcess({
+      EVENT_STORE_URL: database.url,
+      NATS_SUBJECT_PREFIX: prefix,
+      LIFECYCLE_PROCESS_ENABLED: 'true',
+      EXPIRY_CHECK_SECONDS: '1',
+    });
+    const policyId = await policy('before-the-webhook', {});
+    const before = await issue(policyId, {});
+    const made = await eventually(
+      'the notification made without a webhook',
+      async () => (await notificationsAbout(before))[0],
+    );
+    await eventually('its NATS delivery', async () =>
+      (await eventsOf('NotificationDeliveryAttempted')).some(
+        (event) => (event.data as { notificationId: string }).notificationId === made.notificationId,
+      )
+        ? true
+        : undefined,
+    );
+    await stop();
+    await start();
+    const later = await issue(policyId, {});
+    await eventually('the later one at the webhook', async () =>
+      receiver.deliveries.some((delivery) => delivery.body.resourceId === later) ? true : undefined,
+    );
+    expect(receiver.deliveries.some((delivery) => delivery.id === made.notificationId)).toBe(false);
+  }, 60_000);
 });

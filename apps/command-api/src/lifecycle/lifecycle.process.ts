@@ -47,8 +47,8 @@ export interface LifecycleSettings {
 }
 
 export interface AutoRenewal {
-  /** Renews a certificate as the system actor; the command id is derived from the certificate's. */
-  renew(certificateId: string): Promise<void>;
+  /** Renews a certificate as the system actor, under the given command id; throws InternalCommandRefused. */
+  renew(certificateId: string, commandId: string): Promise<void>;
 }
 
 /** The advisory lock key and checkpoint name of one event log's lifecycle process (credentials left out). */
@@ -109,7 +109,12 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
   private deliveries = new Map<string, PendingDelivery>();
   private sent = new Map<string, number>();
   private ticking = false;
+  private renewing = false;
   private delivering = false;
+  private readonly renewalAttempts = new Map<string, number>();
+  /** Notifications made at or before this position are not the webhook's (it was set up after them). */
+  private webhookSince: GlobalPosition | null = null;
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly identity: { lockKey: bigint; name: string };
   /** Whether this instance leads now (for tests and the health page). */
   leading = false;
@@ -154,7 +159,13 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
 
   private async leadWhileAllowed(): Promise<void> {
     await ensureDatabase(this.settings.databaseUrl);
-    const client = new Client({ connectionString: this.settings.databaseUrl });
+    // A leader whose host vanished must lose the lock in seconds, not when the server's keepalive gives up.
+    const client = new Client({
+      connectionString: this.settings.databaseUrl,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+      statement_timeout: 30_000,
+    });
     this.client = client;
     // A lost connection loses the lock: stop leading at once, another instance may have it already.
     const lost = new Promise<never>((_, reject) => client.on('error', reject));
@@ -169,21 +180,34 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
          name text PRIMARY KEY, commit_position numeric NOT NULL, prepare_position numeric NOT NULL,
          updated_at timestamptz NOT NULL DEFAULT now())`,
     );
-    this.checkpoint = await this.readCheckpoint(client);
+    this.checkpoint = await this.readCheckpoint(this.identity.name);
     const head = await this.headPosition();
+    const start = head ?? { commit: -1n, prepare: -1n };
     if (!this.checkpoint) {
       // First run on this log: what happened before the notifier existed is history, not news.
-      this.checkpoint = head ?? { commit: -1n, prepare: -1n };
-      await this.writeCheckpoint(this.checkpoint);
+      this.checkpoint = start;
+      await this.writeCheckpoint(this.identity.name, start);
+    }
+    const webhookMarker = `${this.identity.name}:webhook`;
+    if (this.settings.webhook) {
+      this.webhookSince = await this.readCheckpoint(webhookMarker);
+      if (!this.webhookSince) {
+        this.webhookSince = start;
+        await this.writeCheckpoint(webhookMarker, start);
+      }
+    } else {
+      // Set up again later, it starts from then, not from when it was last set up.
+      await client.query('DELETE FROM lifecycle_checkpoints WHERE name = $1', [webhookMarker]);
     }
     this.leading = true;
     this.logger.log({ message: 'lifecycle process leads', checkpoint: String(this.checkpoint.commit) });
     this.ledger = new CertificateLedger();
     this.caughtUp = head === null;
     this.timers.push(
-      setInterval(() => void this.tick(), Math.min(this.settings.expiryCheckMs, 1_000)),
+      setInterval(() => this.track(this.tick()), Math.min(this.settings.expiryCheckMs, 1_000)),
+      setInterval(() => this.track(this.renewDue()), 1_000),
       setInterval(() => void this.flush(), NOTIFY_FLUSH_MS),
-      setInterval(() => void this.deliver(), 250),
+      setInterval(() => this.track(this.deliver()), 250),
     );
     for (const timer of this.timers) timer.unref();
     await Promise.race([this.follow(head), lost]);
@@ -211,7 +235,7 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
       data: upcastEventData(recorded.type, recorded.data, recorded.metadata),
     } as DomainEvent;
     this.ledger.apply(event);
-    this.track(event);
+    this.trackDelivery(event, recorded.position);
     if (after(recorded.position, this.checkpoint)) {
       const made = notificationsFor(
         event,
@@ -226,16 +250,24 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
+  /** Remembers work in progress, so that stepping down waits for it before another instance may lead. */
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
   /** What the log says of each notification's delivery: the pending ones are delivered once caught up. */
-  private track(event: DomainEvent): void {
+  private trackDelivery(event: DomainEvent, position: GlobalPosition): void {
     if (event.type !== 'NotificationCreated' && event.type !== 'NotificationDeliveryAttempted') return;
     const data = (event as NotificationEvent).data;
     if (event.type === 'NotificationCreated') {
       const created = event.data;
+      // Made before the webhook was set up: not the webhook's (else setting one up floods it with history).
+      const forWebhook = this.settings.webhook !== undefined && after(position, this.webhookSince);
       this.deliveries.set(created.notificationId, {
         notification: created,
         nats: 'pending',
-        webhook: { status: this.settings.webhook ? 'pending' : 'done', attempts: 0, nextAttemptAt: 0 },
+        webhook: { status: forWebhook ? 'pending' : 'done', attempts: 0, nextAttemptAt: 0 },
         busy: false,
       });
       return;
@@ -262,24 +294,19 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
         while (this.queued.length > 0 || this.queuedUpTo) {
           const batch = this.queued.slice(0, NOTIFICATION_BATCH_SIZE);
           const upTo = batch.length === this.queued.length ? this.queuedUpTo : null;
-          if (batch.length > 0) {
-            const ids = batch.map((notification) => notification.notificationId);
-            await runInternalCommand(
-              this.executor,
+          if (batch.length > 0)
+            await this.runOwn(
               createNotificationsDefinition,
               { notifications: batch },
-              undefined,
-              {
-                commandId: eventIdFor('lifecycle/notifications', ids.join(',')),
-              },
+              'lifecycle/notifications',
+              batch.map((notification) => notification.notificationId),
             );
-          }
           this.queued.splice(0, batch.length);
           if (upTo) {
             // Events that came in meanwhile moved it on: those are the next round's.
             if (this.queuedUpTo === upTo) this.queuedUpTo = null;
             this.checkpoint = upTo;
-            await this.writeCheckpoint(upTo);
+            await this.writeCheckpoint(this.identity.name, upTo);
           }
           if (batch.length === 0) break;
         }
@@ -314,32 +341,54 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
       }
       for (const [milestone, certificates] of byMilestone)
         for (let start = 0; start < certificates.length && !this.stopped; start += EXPIRY_BATCH_SIZE) {
-          const ids = certificates
-            .slice(start, start + EXPIRY_BATCH_SIZE)
-            .map((certificate) => certificate.certificateId);
+          const batch = certificates.slice(start, start + EXPIRY_BATCH_SIZE);
+          const ids = batch.map((certificate) => certificate.certificateId);
+          // The id names what the ledger had seen of each certificate: a batch decided on a ledger behind
+          // the log (a hold it had not seen) records nothing, and the next try, seeing more, is a new command.
           await this.runOwn(
             recordCertificateExpiryDefinition,
             { certificateIds: ids },
             `lifecycle/expiry/${milestone}`,
-            ids,
+            batch.map((certificate) => `${certificate.certificateId}@${certificate.version}`),
           );
         }
-      for (const certificate of this.renewable(now)) {
-        if (this.stopped) break;
-        try {
-          await this.autoRenewal.renew(certificate.certificateId);
-        } catch (error) {
-          this.logger.warn({
-            message: 'auto-renewal failed; retried later',
-            certificateId: certificate.certificateId,
-            error: describeError(error),
-          });
-        }
-      }
     } catch (error) {
       this.logger.warn({ message: 'expiry check failed; retried', error: describeError(error) });
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** Renews what its policy says to renew, apart from the marks (a renewal makes a key and signs). */
+  private async renewDue(): Promise<void> {
+    if (this.renewing || !this.leading || !this.caughtUp) return;
+    this.renewing = true;
+    try {
+      for (const certificate of this.renewable(this.settings.clock())) {
+        if (this.stopped || !this.leading) break;
+        // One renewal, whatever the attempts: a second one is CERTIFICATE_ALREADY_RENEWED. A refused attempt
+        // (the policy inactive for a while, the owner suspended) is recorded under its id, so the next
+        // attempt has its own.
+        const attempt = this.renewalAttempts.get(certificate.certificateId) ?? 0;
+        const commandId = eventIdFor('lifecycle/renewal', `${certificate.certificateId}/${attempt}`);
+        try {
+          await this.autoRenewal.renew(certificate.certificateId, commandId);
+          this.renewalAttempts.delete(certificate.certificateId);
+        } catch (error) {
+          if (error instanceof InternalCommandRefused && error.code === 'CERTIFICATE_ALREADY_RENEWED')
+            continue;
+          this.renewalAttempts.set(certificate.certificateId, attempt + 1);
+          // Said once per certificate, not every round.
+          if (attempt === 0)
+            this.logger.warn({
+              message: 'auto-renewal refused; retried every 30 s while it is expiring',
+              certificateId: certificate.certificateId,
+              error: describeError(error),
+            });
+        }
+      }
+    } finally {
+      this.renewing = false;
     }
   }
 
@@ -379,35 +428,46 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  /** Delivers pending notifications on NATS and to the webhook, recording every attempt. */
+  /**
+   * Delivers pending notifications, recording every attempt: first all of NATS (quick, local), then the
+   * webhook, whose slow or failing receiver must not hold the bus's subscribers back.
+   */
   private async deliver(): Promise<void> {
     if (this.delivering || !this.leading || !this.caughtUp || this.deliveries.size === 0) return;
     this.delivering = true;
     try {
-      const now = Date.now();
-      const work: Promise<void>[] = [];
-      for (const delivery of this.deliveries.values()) {
-        if (delivery.busy) continue;
-        if (
-          delivery.nats === 'pending' ||
-          (delivery.webhook.status === 'pending' && delivery.webhook.nextAttemptAt <= now)
-        ) {
+      for (const channel of ['nats', 'webhook'] as const) {
+        const now = Date.now();
+        const work: Promise<void>[] = [];
+        for (const delivery of this.deliveries.values()) {
+          if (this.stopped || !this.leading) return;
+          if (delivery.busy) continue;
+          const due =
+            channel === 'nats'
+              ? delivery.nats === 'pending'
+              : delivery.webhook.status === 'pending' && delivery.webhook.nextAttemptAt <= now;
+          if (!due) continue;
           delivery.busy = true;
-          work.push(this.deliverOne(delivery).finally(() => (delivery.busy = false)));
-          if (work.length >= 32) {
-            await Promise.all(work.splice(0));
-          }
+          work.push(
+            (channel === 'nats' ? this.deliverOnNats(delivery) : this.deliverToWebhook(delivery)).finally(
+              () => {
+                delivery.busy = false;
+                if (delivery.nats === 'done' && delivery.webhook.status === 'done')
+                  this.deliveries.delete(delivery.notification.notificationId);
+              },
+            ),
+          );
+          if (work.length >= 32) await Promise.all(work.splice(0));
         }
+        await Promise.all(work);
       }
-      await Promise.all(work);
     } finally {
       this.delivering = false;
     }
   }
 
-  private async deliverOne(delivery: PendingDelivery): Promise<void> {
-    const { notification } = delivery;
-    const body = JSON.stringify({
+  private bodyOf({ notification }: PendingDelivery): string {
+    return JSON.stringify({
       notificationId: notification.notificationId,
       userId: notification.userId,
       notificationType: notification.notificationType,
@@ -417,54 +477,60 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
       resourceId: notification.resourceId,
       createdAt: notification.createdAt,
     });
+  }
+
+  private async deliverOnNats(delivery: PendingDelivery): Promise<void> {
+    const { notification } = delivery;
+    const connection = this.nats.current;
+    if (!connection) return;
     try {
-      if (delivery.nats === 'pending') {
-        const connection = this.nats.current;
-        if (connection) {
-          connection.publish(`${this.settings.subjectPrefix}.notifications.${notification.userId}`, body);
-          await this.record({
-            notificationId: notification.notificationId,
-            channel: 'nats',
-            status: 'delivered',
-            attempts: 1,
-          });
-          delivery.nats = 'done';
-        }
-      }
-      const webhook = this.settings.webhook;
-      if (webhook && delivery.webhook.status === 'pending' && delivery.webhook.nextAttemptAt <= Date.now()) {
-        const attempts = delivery.webhook.attempts + 1;
-        const result = await postWebhook(webhook, notification.notificationId, body);
-        const attempt: DeliveryAttempt = result.ok
-          ? { notificationId: notification.notificationId, channel: 'webhook', status: 'delivered', attempts }
-          : attempts >= webhook.maxAttempts
-            ? {
-                notificationId: notification.notificationId,
-                channel: 'webhook',
-                status: 'abandoned',
-                attempts,
-                error: result.error,
-              }
-            : {
-                notificationId: notification.notificationId,
-                channel: 'webhook',
-                status: 'retrying',
-                attempts,
-                error: result.error,
-                nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString(),
-              };
-        await this.record(attempt);
-        delivery.webhook = {
-          status: attempt.status === 'retrying' ? 'pending' : 'done',
-          attempts,
-          nextAttemptAt: attempt.nextAttemptAt ? Date.parse(attempt.nextAttemptAt) : 0,
-        };
-      }
-      if (delivery.nats === 'done' && delivery.webhook.status === 'done')
-        this.deliveries.delete(notification.notificationId);
+      connection.publish(
+        `${this.settings.subjectPrefix}.notifications.${notification.userId}`,
+        this.bodyOf(delivery),
+      );
+      await this.record({
+        notificationId: notification.notificationId,
+        channel: 'nats',
+        status: 'delivered',
+        attempts: 1,
+      });
+      delivery.nats = 'done';
     } catch (error) {
       this.logger.warn({
-        message: 'could not deliver a notification yet; retried',
+        message: 'could not publish a notification yet; retried',
+        notificationId: notification.notificationId,
+        error: describeError(error),
+      });
+    }
+  }
+
+  private async deliverToWebhook(delivery: PendingDelivery): Promise<void> {
+    const webhook = this.settings.webhook;
+    if (!webhook) return;
+    const { notification } = delivery;
+    const attempts = delivery.webhook.attempts + 1;
+    try {
+      const result = await postWebhook(webhook, notification.notificationId, this.bodyOf(delivery));
+      const base = { notificationId: notification.notificationId, channel: 'webhook' as const, attempts };
+      const attempt: DeliveryAttempt = result.ok
+        ? { ...base, status: 'delivered' }
+        : attempts >= webhook.maxAttempts
+          ? { ...base, status: 'abandoned', error: result.error }
+          : {
+              ...base,
+              status: 'retrying',
+              error: result.error,
+              nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString(),
+            };
+      await this.record(attempt);
+      delivery.webhook = {
+        status: attempt.status === 'retrying' ? 'pending' : 'done',
+        attempts,
+        nextAttemptAt: attempt.nextAttemptAt ? Date.parse(attempt.nextAttemptAt) : 0,
+      };
+    } catch (error) {
+      this.logger.warn({
+        message: 'could not record a webhook delivery yet; retried',
         notificationId: notification.notificationId,
         error: describeError(error),
       });
@@ -485,21 +551,21 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     return null;
   }
 
-  private async readCheckpoint(client: Client): Promise<GlobalPosition | null> {
-    const { rows } = await client.query<{ commit_position: string; prepare_position: string }>(
+  private async readCheckpoint(name: string): Promise<GlobalPosition | null> {
+    const { rows } = await this.client!.query<{ commit_position: string; prepare_position: string }>(
       `SELECT commit_position, prepare_position FROM lifecycle_checkpoints WHERE name = $1`,
-      [this.identity.name],
+      [name],
     );
     return rows[0]
       ? { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].prepare_position) }
       : null;
   }
 
-  private async writeCheckpoint(position: GlobalPosition): Promise<void> {
+  private async writeCheckpoint(name: string, position: GlobalPosition): Promise<void> {
     await this.client!.query(
       `INSERT INTO lifecycle_checkpoints (name, commit_position, prepare_position) VALUES ($3, $1, $2)
        ON CONFLICT (name) DO UPDATE SET commit_position = $1, prepare_position = $2, updated_at = now()`,
-      [position.commit.toString(), position.prepare.toString(), this.identity.name],
+      [position.commit.toString(), position.prepare.toString(), name],
     );
   }
 
@@ -510,6 +576,7 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     await this.subscription?.close().catch(() => undefined);
     this.subscription = undefined;
     await this.flushing;
+    await Promise.allSettled([...this.inFlight]);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -517,5 +584,7 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     this.queuedUpTo = null;
     this.deliveries.clear();
     this.sent.clear();
+    this.renewalAttempts.clear();
+    this.webhookSince = null;
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, webcrypto, X509Certificate } from 'node:crypto';
 import {
   assertAuthorityIssues,
   assertPolicyAcceptsRequests,
@@ -156,9 +156,17 @@ function toPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
 }
 
-/** SHA-256 of a SubjectPublicKeyInfo, hex: the same key in two certificates or requests has one value. */
+/**
+ * SHA-256 of a SubjectPublicKeyInfo in its canonical DER (as node:crypto writes it back), hex: the same key
+ * in two certificates or requests has one value, however its encoder spelled it (regression: an RSA key
+ * with its NULL parameters left out got past the keyCompromise block of the same key with them).
+ */
 export function publicKeyFingerprint(spki: Uint8Array): string {
-  return createHash('sha256').update(spki).digest('hex');
+  const canonical = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({
+    type: 'spki',
+    format: 'der',
+  });
+  return createHash('sha256').update(canonical).digest('hex');
 }
 
 /** Makes (once) and seals the server-side key of a request, bound to the certificate it is for. */
@@ -406,7 +414,9 @@ export async function submit(
     );
     const afterLink = linked.reduce(certificateDecider.evolve, predecessor.state);
     const superseded =
-      rules.revoke_superseded && afterLink.exists && afterLink.status !== 'revoked'
+      rules.revoke_superseded &&
+      afterLink.exists &&
+      (afterLink.status === 'active' || afterLink.status === 'expiring')
         ? certificateDecider.decide(
             { type: 'RevokeCertificate', reason: 'superseded', now: session.now },
             afterLink,

@@ -4,6 +4,17 @@ import { generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  Name,
+  RelativeDistinguishedName,
+  SubjectPublicKeyInfo,
+} from '@peculiar/asn1-x509';
+import { createSign, KeyObject } from 'node:crypto';
 import { CommandReply } from '@certm3/contracts';
 import { collect, EventStore } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
@@ -11,6 +22,47 @@ import { CommandClient } from '@certm3/test-support/command-client';
 import { CommandApiTestStack } from '../testing/command-api-test-stack';
 
 type Data = Record<string, unknown> & { id: string };
+
+/** A CSR for an RSA key whose SubjectPublicKeyInfo spells the algorithm's NULL parameters, or leaves them out. */
+function rsaCsr(
+  privateKey: KeyObject,
+  publicKey: KeyObject,
+  commonName: string,
+  nullParameters: boolean,
+): string {
+  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+  const info = new CertificationRequestInfo({
+    version: 0,
+    subject: new Name([
+      new RelativeDistinguishedName([
+        new AttributeTypeAndValue({ type: '2.5.4.3', value: new AttributeValue({ utf8String: commonName }) }),
+      ]),
+    ]),
+    subjectPKInfo: new SubjectPublicKeyInfo({
+      algorithm: new AlgorithmIdentifier({
+        algorithm: '1.2.840.113549.1.1.1',
+        ...(nullParameters ? { parameters: new Uint8Array([5, 0]).buffer } : {}),
+      }),
+      subjectPublicKey: spki.subjectPublicKey,
+    }),
+  });
+  const signature = createSign('sha256')
+    .update(Buffer.from(AsnConvert.serialize(info)))
+    .sign(privateKey);
+  const request = new CertificationRequest({
+    certificationRequestInfo: info,
+    signatureAlgorithm: new AlgorithmIdentifier({
+      algorithm: '1.2.840.113549.1.1.11',
+      parameters: new Uint8Array([5, 0]).buffer,
+    }),
+    signature: new Uint8Array(signature).buffer,
+  });
+  const der = Buffer.from(AsnConvert.serialize(request));
+  return `-----BEGIN CERTIFICATE REQUEST-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+}
 
 /** Revocation, holds, blocked keys and renewal over NATS. */
 describe('revocation and renewal over NATS', () => {
@@ -170,6 +222,31 @@ describe('revocation and renewal over NATS', () => {
     ok(await client.reply('SubmitCertificateRequest', { policyId, csr: csrFor('fresh', 'b.example.com') }));
   });
 
+  it('blocks a compromised RSA key however its encoder spells it (regression: NULL parameters left out got past the block)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const issued = ok(
+      await client.reply('SubmitCertificateRequest', {
+        policyId,
+        csr: rsaCsr(privateKey, publicKey, 'rsa.example.com', true),
+      }),
+    );
+    ok(
+      await client.reply('RevokeCertificate', {
+        certificateId: issued.certificateId,
+        reason: 'keyCompromise',
+      }),
+    );
+    for (const nullParameters of [true, false])
+      expect(
+        refusal(
+          await client.reply('SubmitCertificateRequest', {
+            policyId,
+            csr: rsaCsr(privateKey, publicKey, 'rsa.example.com', nullParameters),
+          }),
+        ),
+      ).toBe('KEY_COMPROMISED');
+  });
+
   it('revokes under a grant scoped to the certificate’s organization, and nowhere else', async () => {
     const organization = async (code: string) =>
       ok(
@@ -231,6 +308,110 @@ describe('revocation and renewal over NATS', () => {
         { actorId: officer },
       ),
     ).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+  });
+
+  it('renews only as a request could be made (regression: an organization’s requester renewed a global policy’s certificate with their own names and key)', async () => {
+    const organizationId = ok(
+      await client.reply('CreateOrganization', {
+        orgCode: `RENEW_${randomUUID().slice(0, 6).toUpperCase()}`,
+        name: 'renew',
+      }),
+    ).id;
+    const member = ok(
+      await client.reply('RegisterUser', {
+        username: `member-${randomUUID().slice(0, 6)}`,
+        email: `member-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long enough password',
+      }),
+    ).id;
+    ok(await client.reply('AddUserToOrganization', { userId: member, organizationId }));
+    const requester = ok(
+      await client.reply('RegisterUser', {
+        username: `renewer-${randomUUID().slice(0, 6)}`,
+        email: `renewer-${randomUUID().slice(0, 6)}@example.com`,
+        password: 'a long enough password',
+      }),
+    ).id;
+    ok(await client.reply('AddUserToOrganization', { userId: requester, organizationId }));
+    ok(
+      await client.reply('AssignRole', {
+        userId: requester,
+        roleId: '0c7d8a1e-5b7f-5e0a-8f3c-1a2b3c4d5e03', // REQUESTER
+        organizationId,
+      }),
+    );
+    // The member's certificate under the global policy.
+    const global = ok(
+      await client.reply('SubmitCertificateRequest', {
+        policyId,
+        subject: { commonName: 'payments.example.com' },
+        keyAlgorithm: 'ECDSA_P256',
+        ownerUserId: member,
+      }),
+    ).certificateId as string;
+    expect(
+      await client.reply(
+        'RenewCertificate',
+        { certificateId: global, csr: csrFor('intruder', 'payments.example.com') },
+        { actorId: requester },
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+    // A CSR naming something else is a new request, not a renewal.
+    const named = ok(
+      await client.reply('SubmitCertificateRequest', { policyId, csr: csrFor('named', 'named.example.com') }),
+    ).certificateId as string;
+    expect(
+      refusal(
+        await client.reply('RenewCertificate', {
+          certificateId: named,
+          csr: csrFor('named-2', 'other.example.com'),
+        }),
+      ),
+    ).toBe('CERTIFICATE_NOT_RENEWABLE');
+
+    // A policy that waits for approval does not renew (each renewal would queue another, unlinked).
+    const approving = ok(
+      await client.reply('CreatePolicy', {
+        policyCode: `approving-${randomUUID().slice(0, 6)}`,
+        name: 'approving',
+        issuerId: caId,
+        policyRules: {},
+      }),
+    ).id;
+    ok(await client.reply('ActivatePolicy', { policyId: approving }));
+    const waiting = ok(
+      await client.reply('SubmitCertificateRequest', {
+        policyId: approving,
+        subject: { commonName: 'approve.example.com' },
+        keyAlgorithm: 'ECDSA_P256',
+        validityDays: 90,
+      }),
+    ).certificateId as string;
+    ok(await client.reply('DeactivatePolicy', { policyId: approving }));
+    ok(
+      await client.reply('UpdatePolicy', {
+        policyId: approving,
+        policyRules: { require_approval: true, max_validity_days: 30, renewal_threshold_days: 10 },
+      }),
+    );
+    ok(await client.reply('ActivatePolicy', { policyId: approving }));
+    expect(refusal(await client.reply('RenewCertificate', { certificateId: waiting }))).toBe(
+      'CERTIFICATE_NOT_RENEWABLE',
+    );
+    // Without approval again but a shorter maximum: the successor lives as long as the policy allows.
+    ok(await client.reply('DeactivatePolicy', { policyId: approving }));
+    ok(
+      await client.reply('UpdatePolicy', {
+        policyId: approving,
+        policyRules: { max_validity_days: 30, renewal_threshold_days: 10 },
+      }),
+    );
+    ok(await client.reply('ActivatePolicy', { policyId: approving }));
+    const successor = ok(await client.reply('RenewCertificate', { certificateId: waiting }));
+    const lived = new X509Certificate(successor.certificatePem as string);
+    expect(Date.parse(lived.validTo) - Date.parse(lived.validFrom)).toBeLessThanOrEqual(
+      30 * 86_400_000 + 120_000,
+    );
   });
 
   it('renews a server-side key with the same names and lifetime, once; a CSR-based one only with a CSR', async () => {
