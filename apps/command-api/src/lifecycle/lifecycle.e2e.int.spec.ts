@@ -184,6 +184,12 @@ describe('the lifecycle process', () => {
     const kinds = await eventually('three notifications', async () => {
       const made = await notificationsAbout(certificateId);
       return made.length >= 3 ? made.map((n) => n.notificationType).sort() : undefined;
+    }).catch(async (error: Error) => {
+      // What there was, for the failure to say.
+      const made = (await notificationsAbout(certificateId)).map((n) => n.notificationType);
+      throw new Error(
+        `${error.message}; made: ${JSON.stringify(made)}; stream: ${JSON.stringify(await streamTypes(certificateId))}`,
+      );
     });
     expect(kinds).toEqual(['certificate_expired', 'certificate_expiring', 'certificate_issued']);
     const ids = (await notificationsAbout(certificateId)).map((n) => n.notificationId);

@@ -112,8 +112,12 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
   private renewing = false;
   private delivering = false;
   private readonly renewalAttempts = new Map<string, number>();
-  /** Notifications made at or before this position are not the webhook's (it was set up after them). */
-  private webhookSince: GlobalPosition | null = null;
+  /** Notifications about what happened before this instant (ms) are not the webhook's: it came after. */
+  private webhookSince = Number.POSITIVE_INFINITY;
+  /** What happened before this instant (ms) is history, not news (see leadWhileAllowed). */
+  private historyBefore = 0;
+  /** When this process started, by the commands' clock. */
+  private readonly startedAt: number;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly identity: { lockKey: bigint; name: string };
   /** Whether this instance leads now (for tests and the health page). */
@@ -127,6 +131,7 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(AUTO_RENEWAL) private readonly autoRenewal: AutoRenewal,
   ) {
     this.identity = logIdentity(settings.eventLog);
+    this.startedAt = settings.clock();
   }
 
   onApplicationBootstrap(): void {
@@ -182,19 +187,21 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     );
     this.checkpoint = await this.readCheckpoint(this.identity.name);
     const head = await this.headPosition();
-    const start = head ?? { commit: -1n, prepare: -1n };
+    const historyMarker = `${this.identity.name}:history-before`;
     if (!this.checkpoint) {
-      // First run on this log: what happened before the notifier existed is history, not news.
-      this.checkpoint = start;
-      await this.writeCheckpoint(this.identity.name, start);
+      // First run on this log: what happened before the notifier existed is history, not news. Dated by
+      // when this process started, not by where the log was when it came to lead: commands served in
+      // between (the event store connecting late) are news.
+      this.checkpoint = { commit: -1n, prepare: -1n };
+      await this.writeCheckpoint(historyMarker, { commit: BigInt(this.startedAt), prepare: 0n });
+      await this.writeCheckpoint(this.identity.name, this.checkpoint);
     }
-    const webhookMarker = `${this.identity.name}:webhook`;
+    this.historyBefore = Number((await this.readCheckpoint(historyMarker))?.commit ?? 0n);
+    const webhookMarker = `${this.identity.name}:webhook-since`;
     if (this.settings.webhook) {
-      this.webhookSince = await this.readCheckpoint(webhookMarker);
-      if (!this.webhookSince) {
-        this.webhookSince = start;
-        await this.writeCheckpoint(webhookMarker, start);
-      }
+      const since = await this.readCheckpoint(webhookMarker);
+      if (!since) await this.writeCheckpoint(webhookMarker, { commit: BigInt(this.startedAt), prepare: 0n });
+      this.webhookSince = Number(since?.commit ?? BigInt(this.startedAt));
     } else {
       // Set up again later, it starts from then, not from when it was last set up.
       await client.query('DELETE FROM lifecycle_checkpoints WHERE name = $1', [webhookMarker]);
@@ -235,19 +242,21 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
       data: upcastEventData(recorded.type, recorded.data, recorded.metadata),
     } as DomainEvent;
     this.ledger.apply(event);
-    this.trackDelivery(event, recorded.position);
-    if (after(recorded.position, this.checkpoint)) {
+    this.trackDelivery(event);
+    const occurredAt = metadata.occurredAt ?? recorded.recordedAt.toISOString();
+    if (after(recorded.position, this.checkpoint) && Date.parse(occurredAt) >= this.historyBefore) {
       const made = notificationsFor(
         event,
         {
           eventId: metadata.eventId ?? recorded.id,
-          occurredAt: metadata.occurredAt ?? recorded.recordedAt.toISOString(),
+          occurredAt,
         },
         this.ledger,
       );
       this.queued.push(...made);
-      this.queuedUpTo = recorded.position;
     }
+    // Past the checkpoint, whether it made any or not: the checkpoint moves on with it.
+    if (after(recorded.position, this.checkpoint)) this.queuedUpTo = recorded.position;
   }
 
   /** Remembers work in progress, so that stepping down waits for it before another instance may lead. */
@@ -257,13 +266,14 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** What the log says of each notification's delivery: the pending ones are delivered once caught up. */
-  private trackDelivery(event: DomainEvent, position: GlobalPosition): void {
+  private trackDelivery(event: DomainEvent): void {
     if (event.type !== 'NotificationCreated' && event.type !== 'NotificationDeliveryAttempted') return;
     const data = (event as NotificationEvent).data;
     if (event.type === 'NotificationCreated') {
       const created = event.data;
       // Made before the webhook was set up: not the webhook's (else setting one up floods it with history).
-      const forWebhook = this.settings.webhook !== undefined && after(position, this.webhookSince);
+      const forWebhook =
+        this.settings.webhook !== undefined && Date.parse(created.createdAt) >= this.webhookSince;
       this.deliveries.set(created.notificationId, {
         notification: created,
         nats: 'pending',
@@ -585,6 +595,6 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     this.deliveries.clear();
     this.sent.clear();
     this.renewalAttempts.clear();
-    this.webhookSince = null;
+    this.webhookSince = Number.POSITIVE_INFINITY;
   }
 }
