@@ -1,4 +1,4 @@
-# One image for both certm3 apps; docker-compose.yml picks the entry point per service.
+# One image for every certm3 app; docker-compose.yml picks the entry point per service.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

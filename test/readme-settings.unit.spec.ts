@@ -4,11 +4,13 @@ import { AuditSettings } from '../apps/audit/src/audit.settings';
 import { CliSettings } from '../apps/cli/src/cli.settings';
 import { CommandApiSettings } from '../apps/command-api/src/command-api.settings';
 import { ProjectorSettingsWithModels } from '../apps/projector/src/projector.settings';
+import { PkiHttpSettings } from '../apps/pki-http/src/pki-http.settings';
 
 /** The settings classes, by the name the README's "read by" column gives their process. */
 const SETTINGS: Record<string, object> = {
   'command-api': new CommandApiSettings(),
   projector: new ProjectorSettingsWithModels(),
+  'pki-http': new PkiHttpSettings(),
   audit: new AuditSettings(),
   cli: new CliSettings(),
 };

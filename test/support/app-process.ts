@@ -4,7 +4,7 @@ import { keyVaultTestEnv } from './key-vault-env';
 
 const ROOT = join(__dirname, '..', '..');
 
-export type AppName = 'command-api' | 'projector';
+export type AppName = 'command-api' | 'projector' | 'pki-http';
 
 export interface LogLine {
   level: string;
