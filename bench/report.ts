@@ -13,6 +13,7 @@ import type { AllModelsCatchUp, ProjectionCatchUp } from './stages/projection';
 import type { AccessCheckCost } from './stages/access-check';
 import type { SignatureBaselines } from './stages/signature-baselines';
 import type { PkiReadSide } from './stages/pki';
+import type { ExpiryAtOnce } from './stages/expiry';
 import type { MachineInfo } from './support/machine';
 
 /** The raw baselines of a run: PostgreSQL's always, the others with the stages compared to them. */
@@ -38,6 +39,7 @@ export interface BenchResults {
   issuance?: Issuance;
   keyRotation?: KeyRotation;
   pki?: PkiReadSide;
+  expiry?: ExpiryAtOnce;
   totalSeconds?: number;
 }
 
@@ -226,6 +228,11 @@ export function printTable(results: BenchResults): void {
       `${r.keyRotation.ratioToBatchedUpdate} of UPDATE 500 per transaction; CPU per key vault ${r.keyRotation.cpuMsPerDataKey.vault} PostgreSQL ${r.keyRotation.cpuMsPerDataKey.postgres} ms`,
     ],
     ...pkiRows(r.pki),
+    [
+      `expiry, ${r.expiry.certificates} certificates due at once`,
+      `${r.expiry.markedPerSecond} marked/s`,
+      `${r.expiry.vsBatchedInsert} of INSERT 500 per transaction; ${r.expiry.startToFirstMarkSeconds} s from start to the first mark (the ledger folds the whole log first)`,
+    ],
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   const second = Math.max(...rows.map((row) => row[1].length));

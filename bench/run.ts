@@ -22,6 +22,7 @@ import { allModelsCatchUp, projectionCatchUp } from './stages/projection';
 import { accessCheckCost } from './stages/access-check';
 import { signatureBaselines } from './stages/signature-baselines';
 import { pkiReadSide } from './stages/pki';
+import { expiryAtOnce } from './stages/expiry';
 import { stopApps } from './support/apps';
 import { log } from './support/log';
 import { machineInfo } from './support/machine';
@@ -29,7 +30,7 @@ import { dropScratchDatabases } from './support/scratch';
 import { seededEventStore } from './support/seed-log';
 
 /**
- * BENCH_ONLY=append,command,projection,live,issuance,rotation,pki runs just those stages (for profiling); it
+ * BENCH_ONLY=append,command,projection,live,issuance,rotation,pki,expiry runs just those stages (for profiling); it
  * prints JSON only. The PostgreSQL baselines always run, as the other figures are ratios to them; the NATS
  * baselines run only when `nats` is named too, and the command-path ceiling needs them. `command` brings
  * `append` with it, `projection` covers the audit replay over the same log, `issuance` brings the signature
@@ -97,6 +98,10 @@ async function main() {
     }
     log('the PKI read side: CRLs and OCSP under 100,000 revocations');
     results.pki = await pkiReadSide(baselines.signatures);
+  }
+  if (runs('expiry')) {
+    log('the lifecycle process: 100,000 certificates falling due at once');
+    results.expiry = await expiryAtOnce(postgres.batchedInsert500.rowsPerSecond);
   }
   results.totalSeconds = round((performance.now() - began) / 1000, 1);
 }
