@@ -20,7 +20,9 @@ export function PortSetting(): PropertyDecorator {
 /** "true" or "false" (as environment variables say it); anything else is named by the validator. */
 export function SwitchSetting(): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    Transform(({ value }: { value: unknown }) =>
+      value === 'true' ? true : value === 'false' ? false : value,
+    ),
     IsBoolean({ message: 'must be true or false' }),
   );
 }
