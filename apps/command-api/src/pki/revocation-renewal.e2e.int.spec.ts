@@ -471,4 +471,36 @@ describe('revocation and renewal over NATS', () => {
       'NOT_FOUND',
     );
   });
+
+  it('renews a certificate once when ten renewals race, and holds it once when ten holds race', async () => {
+    const { certificateId } = (await issueServerSide()) as unknown as { certificateId: string };
+    const renewals = await Promise.all(
+      Array.from({ length: 10 }, () => client.reply('RenewCertificate', { certificateId })),
+    );
+    expect(renewals.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(new Set(renewals.filter((reply) => !reply.ok).map(refusal))).toEqual(
+      new Set(['CERTIFICATE_ALREADY_RENEWED']),
+    );
+    const types = (await collect(store.readStream(`certificate-${certificateId}`))).map(
+      (event) => event.type,
+    );
+    expect(types.filter((type) => type === 'CertificateRenewed')).toHaveLength(1);
+    // Only the one successor was issued for it.
+    const successors = (await collect(store.readAll())).filter(
+      (event) =>
+        event.type === 'CertificateIssued' &&
+        (event.data as { renewalOf?: string }).renewalOf === certificateId,
+    );
+    expect(successors).toHaveLength(1);
+
+    const holds = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        client.reply('RevokeCertificate', { certificateId, reason: 'certificateHold' }),
+      ),
+    );
+    expect(holds.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(new Set(holds.filter((reply) => !reply.ok).map(refusal))).toEqual(
+      new Set(['CERTIFICATE_ALREADY_SUSPENDED']),
+    );
+  });
 });
