@@ -9,10 +9,12 @@ import {
   NATS_HEALTH,
   NatsModule,
   RetryingConnection,
+  KEY_VAULT,
+  KEY_VAULT_HEALTH,
+  KeyVaultModule,
 } from '@certm3/app-runtime';
 import { NatsAuditListener } from './audit/nats-audit-listener';
 import { SystemRolesUpgrade } from './access/system-roles-upgrade';
-import { KEY_VAULT, KEY_VAULT_HEALTH, KeyVaultModule } from './pki/key-vault.module';
 import { KeyVault } from '@certm3/key-vault';
 import { EventStoreUnavailableError } from '@certm3/event-store';
 import { COMMAND_DEFINITIONS } from './command-definitions';

@@ -3,15 +3,12 @@ import {
   DynamicModule,
   Inject,
   Injectable,
-  Logger,
   Module,
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { describeError } from '@certm3/common';
 import {
-  ConfigurationError,
   EVENT_STORE_HEALTH,
   EventStoreModule,
   HealthController,
@@ -20,14 +17,11 @@ import {
   NATS_HEALTH,
   NatsModule,
   RetryingConnection,
+  KEY_VAULT,
+  KEY_VAULT_HEALTH,
+  KeyVaultModule,
 } from '@certm3/app-runtime';
-import {
-  KeyVault,
-  loadMasterKey,
-  MasterKeyError,
-  PostgresKeyVault,
-  WrongMasterKeyError,
-} from '@certm3/key-vault';
+import { KeyVault } from '@certm3/key-vault';
 import { AuthorityKeys } from './authorities/authority-keys';
 import { CrlPublisher } from './crl/crl-publisher';
 import { PkiRoutes } from './http/pki-routes';
@@ -40,27 +34,10 @@ import { ResponderSigners } from './ocsp/responder-signers';
 import { PkiHttpSettings } from './pki-http.settings';
 import { PkiStore } from './store/pki-store';
 
-const KEY_VAULT = Symbol('KEY_VAULT');
 const PKI_STORE = Symbol('PKI_STORE');
 const PKI_STORE_NOW = Symbol('PKI_STORE_NOW');
 const PKI_HEALTH = Symbol('PKI_HEALTH');
 const LEDGER_HEALTH = Symbol('LEDGER_HEALTH');
-
-/** The master key, read once at start: without a usable one the process does not start (exit 2). */
-function masterKeyFrom(settings: PkiHttpSettings): Buffer {
-  try {
-    return loadMasterKey({ key: settings.CERTM3_MASTER_KEY, file: settings.CERTM3_MASTER_KEY_FILE });
-  } catch (error) {
-    if (error instanceof MasterKeyError)
-      throw new ConfigurationError([
-        {
-          variable: 'CERTM3_MASTER_KEY',
-          problem: `${error.message} (the CAs' keys sign CRLs and responders)`,
-        },
-      ]);
-    throw error;
-  }
-}
 
 /** The connected dependency, or an error saying why there is none (the caller retries or reports it). */
 function connected<T>(connection: RetryingConnection<T>): T {
@@ -88,12 +65,8 @@ class PkiHttpServer implements OnModuleInit {
 }
 
 class Connections implements OnApplicationShutdown {
-  constructor(
-    @Inject(KEY_VAULT) private readonly vault: RetryingConnection<KeyVault>,
-    @Inject(PKI_STORE) private readonly store: RetryingConnection<PkiStore>,
-  ) {}
+  constructor(@Inject(PKI_STORE) private readonly store: RetryingConnection<PkiStore>) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.vault.close((vault) => vault.close());
     await this.store.close((store) => store.close());
   }
 }
@@ -109,14 +82,13 @@ export class PkiHttpModule {
     settings: PkiHttpSettings,
     onWrongMasterKey: () => void = () => process.exit(2),
   ): DynamicModule {
-    const masterKey = masterKeyFrom(settings);
     const instanceId = randomUUID();
-    const logger = new Logger('PkiHttp');
     const ledger = new CertificateLedger();
     return {
       module: PkiHttpModule,
       imports: [
         EventStoreModule.forRoot({ url: settings.EVENT_STORE_URL, poolSize: 4 }),
+        KeyVaultModule.forRoot(settings, onWrongMasterKey, 'the CAs’ keys sign CRLs and responders'),
         NatsModule.forRoot({
           url: settings.NATS_URL,
           user: settings.NATS_USER,
@@ -129,21 +101,6 @@ export class PkiHttpModule {
       providers: [
         { provide: CERTIFICATE_LEDGER, useValue: ledger },
         { provide: PKI_SUBJECT_PREFIX, useValue: settings.NATS_SUBJECT_PREFIX },
-        {
-          provide: KEY_VAULT,
-          useFactory: () =>
-            new RetryingConnection<KeyVault>('key vault', async () => {
-              try {
-                return await PostgresKeyVault.open({ url: settings.KEY_VAULT_DATABASE_URL, masterKey });
-              } catch (error) {
-                if (error instanceof WrongMasterKeyError) {
-                  logger.fatal({ message: error.message, error: describeError(error) });
-                  onWrongMasterKey();
-                }
-                throw error;
-              }
-            }).start(),
-        },
         {
           provide: PKI_STORE,
           useFactory: () =>
@@ -202,15 +159,9 @@ export class PkiHttpModule {
         },
         {
           provide: PKI_HEALTH,
-          inject: [KEY_VAULT, PKI_STORE],
-          useFactory: (
-            vault: RetryingConnection<KeyVault>,
-            store: RetryingConnection<PkiStore>,
-          ): HealthIndicator[] => [
-            {
-              name: 'keyVault',
-              check: async () => void connected(vault),
-            },
+          inject: [KEY_VAULT_HEALTH, PKI_STORE],
+          useFactory: (vault: HealthIndicator, store: RetryingConnection<PkiStore>): HealthIndicator[] => [
+            vault,
             {
               name: 'pkiDatabase',
               check: async () => {

@@ -12,3 +12,4 @@ export * from './run-nest-app';
 export * from './dependencies/retrying-connection';
 export * from './metrics/metrics';
 export * from './event-store/deferred-event-store';
+export * from './key-vault/key-vault.module';

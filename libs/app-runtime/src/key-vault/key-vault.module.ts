@@ -1,6 +1,8 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { describeError } from '@certm3/common';
-import { ConfigurationError, HealthIndicator, RetryingConnection } from '@certm3/app-runtime';
+import { ConfigurationError } from '../config/load-config';
+import { HealthIndicator } from '../health/health-indicator';
+import { RetryingConnection } from '../dependencies/retrying-connection';
 import {
   KeyVault,
   loadMasterKey,
@@ -20,14 +22,16 @@ export interface KeyVaultSettings {
 
 /**
  * The master key, read once at start: missing, unreadable or malformed, the process does not start (exit
- * 2, naming the variable, never the key).
+ * 2, naming the variable, never the key). `why` says what the process needs it for.
  */
-export function masterKeyFrom(settings: KeyVaultSettings): Buffer {
+export function masterKeyFrom(settings: KeyVaultSettings, why?: string): Buffer {
   try {
     return loadMasterKey({ key: settings.CERTM3_MASTER_KEY, file: settings.CERTM3_MASTER_KEY_FILE });
   } catch (error) {
     if (error instanceof MasterKeyError)
-      throw new ConfigurationError([{ variable: 'CERTM3_MASTER_KEY', problem: error.message }]);
+      throw new ConfigurationError([
+        { variable: 'CERTM3_MASTER_KEY', problem: why ? `${error.message} (${why})` : error.message },
+      ]);
     throw error;
   }
 }
@@ -49,8 +53,9 @@ export class KeyVaultModule {
   static forRoot(
     settings: KeyVaultSettings,
     onWrongMasterKey: (error: WrongMasterKeyError) => void = () => process.exit(2),
+    why?: string,
   ): DynamicModule {
-    const masterKey = masterKeyFrom(settings);
+    const masterKey = masterKeyFrom(settings, why);
     const logger = new Logger('KeyVault');
     return {
       module: KeyVaultModule,
