@@ -7,7 +7,9 @@ import {
   COMMAND_NAMES,
   COMMANDS,
   ERROR_CODES,
+  notificationSubject,
   permissionTable,
+  pkiCrlSubject,
 } from '@certm3/contracts';
 import { asyncApiDocumentText } from './asyncapi-document';
 import { COMMAND_DEFINITIONS } from './command-definitions';
@@ -22,13 +24,16 @@ describe('docs/asyncapi.yaml', () => {
     expect(committed).toEqual(asyncApiDocumentText());
   });
 
-  it('documents every handled subject (commands and audit queries), and no other', () => {
+  it('documents every handled subject (commands, audit queries, the CRL, notifications), and no other', () => {
     const addresses = Object.values(document.channels as Record<string, { address: string | null }>)
       .map((channel) => channel.address)
       .filter((address): address is string => address !== null);
     const handled = [
       ...Object.keys(COMMAND_DEFINITIONS).map((name) => `certm3.cmd.${name}`),
       ...AUDIT_QUERIES.map((query) => `certm3.audit.${query}`),
+      // Not the command API's own: pki-http answers the one, the lifecycle process publishes the other.
+      pkiCrlSubject(),
+      notificationSubject('{userId}'),
     ];
     expect(addresses.sort()).toEqual(handled.sort());
     expect(Object.keys(COMMAND_DEFINITIONS).sort()).toEqual([...COMMAND_NAMES].sort());

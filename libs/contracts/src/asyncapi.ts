@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@certm3/domain';
+import { ERROR_CODES, NOTIFICATION_TYPES } from '@certm3/domain';
 import {
   AUDIT_QUERIES,
   AUDIT_QUERY_PERMISSION,
@@ -6,6 +6,8 @@ import {
   COMMANDS,
   commandSubject,
   HEADERS,
+  notificationSubject,
+  pkiCrlSubject,
 } from './commands';
 import { bodyJsonSchema } from './schema/json-schema';
 
@@ -69,6 +71,47 @@ export function asyncApiDocument(): Record<string, unknown> {
       'x-permission': AUDIT_QUERY_PERMISSION,
     };
   }
+  // Not commands, but on the same bus: what pki-http answers and what the lifecycle process publishes.
+  channels['pki-crl'] = {
+    address: pkiCrlSubject(),
+    description:
+      'Answered by pki-http (any instance). Request {"caId":"<uuid>"}; reply {"ok":true,"data":{"caId","crlNumber","thisUpdate","nextUpdate","crl":"<base64 DER>"}} or a Failure (NOT_FOUND, VALIDATION_FAILED, UNAVAILABLE while it catches up). Past about 20,000 entries a CRL exceeds the default NATS message size: fetch /crl/<caId>.crl over HTTP.',
+  };
+  channels.notifications = {
+    address: notificationSubject('{userId}'),
+    parameters: { userId: { description: 'The notified user (a UUID).' } },
+    description:
+      'Published by the command API’s lifecycle process, once per notification (a subscriber that was away misses it: clm_core_db.notifications keeps them all).',
+    messages: {
+      Notification: {
+        name: 'Notification',
+        contentType: 'application/json',
+        payload: {
+          type: 'object',
+          required: [
+            'notificationId',
+            'userId',
+            'notificationType',
+            'title',
+            'message',
+            'resourceType',
+            'resourceId',
+            'createdAt',
+          ],
+          properties: {
+            notificationId: uuid('Fixed by its cause: the same on NATS, the webhook and in the row.'),
+            userId: uuid(),
+            notificationType: { type: 'string', enum: [...NOTIFICATION_TYPES] },
+            title: { type: 'string' },
+            message: { type: 'string' },
+            resourceType: { type: 'string' },
+            resourceId: uuid(),
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  };
   channels.replies = {
     address: null,
     description: 'The NATS inbox of the request (its reply subject).',

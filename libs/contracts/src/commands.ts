@@ -51,6 +51,16 @@ export function commandSubject(name: string, prefix = DEFAULT_SUBJECT_PREFIX): s
   return `${prefix}.cmd.${name}`;
 }
 
+/** Answered by pki-http: an authority's current CRL, for services inside (docs/pki-http.md). */
+export function pkiCrlSubject(prefix = DEFAULT_SUBJECT_PREFIX): string {
+  return `${prefix}.pki.crl`;
+}
+
+/** Published by the command API's lifecycle process: one message per notification for `userId`. */
+export function notificationSubject(userId: string, prefix = DEFAULT_SUBJECT_PREFIX): string {
+  return `${prefix}.notifications.${userId}`;
+}
+
 export function commandSubjectWildcard(prefix = DEFAULT_SUBJECT_PREFIX): string {
   return `${prefix}.cmd.>`;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { describeError } from '@certm3/common';
+import { notificationSubject } from '@certm3/contracts';
 import { DomainEvent, expiryDue, isEventType, NotificationEvent, upcastEventData } from '@certm3/domain';
 import { EVENT_STORE, NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
 import {
@@ -498,7 +499,7 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     if (!connection) return;
     try {
       connection.publish(
-        `${this.settings.subjectPrefix}.notifications.${notification.userId}`,
+        notificationSubject(notification.userId, this.settings.subjectPrefix),
         this.bodyOf(delivery),
       );
       await this.record({

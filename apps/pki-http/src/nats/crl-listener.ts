@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Msg, Subscription } from 'nats';
 import { describeError, isUuid } from '@certm3/common';
 import { NATS_CONNECTION, NatsConnectionHolder } from '@certm3/app-runtime';
+import { pkiCrlSubject } from '@certm3/contracts';
 import { ERROR_CODES, ErrorCode } from '@certm3/domain';
 import { CrlPublisher } from '../crl/crl-publisher';
 
@@ -42,7 +43,7 @@ export class CrlNatsListener implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     this.ready = this.nats.whenReady().then(
       (connection) => {
-        this.subscription = connection.subscribe(`${this.prefix}.pki.crl`, {
+        this.subscription = connection.subscribe(pkiCrlSubject(this.prefix), {
           queue: `${this.prefix}-pki`,
           callback: (_error, message) => void this.handle(message),
         });
