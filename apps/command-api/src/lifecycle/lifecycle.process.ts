@@ -194,15 +194,15 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
       // when this process started, not by where the log was when it came to lead: commands served in
       // between (the event store connecting late) are news.
       this.checkpoint = { commit: -1n, prepare: -1n };
-      await this.writeCheckpoint(historyMarker, { commit: BigInt(this.startedAt), prepare: 0n });
+      await this.writeInstant(historyMarker, this.startedAt);
       await this.writeCheckpoint(this.identity.name, this.checkpoint);
     }
-    this.historyBefore = Number((await this.readCheckpoint(historyMarker))?.commit ?? 0n);
+    this.historyBefore = (await this.readInstant(historyMarker)) ?? 0;
     const webhookMarker = `${this.identity.name}:webhook-since`;
     if (this.settings.webhook) {
-      const since = await this.readCheckpoint(webhookMarker);
-      if (!since) await this.writeCheckpoint(webhookMarker, { commit: BigInt(this.startedAt), prepare: 0n });
-      this.webhookSince = Number(since?.commit ?? BigInt(this.startedAt));
+      const since = await this.readInstant(webhookMarker);
+      if (since === null) await this.writeInstant(webhookMarker, this.startedAt);
+      this.webhookSince = since ?? this.startedAt;
     } else {
       // Set up again later, it starts from then, not from when it was last set up.
       await client.query('DELETE FROM lifecycle_checkpoints WHERE name = $1', [webhookMarker]);
@@ -563,6 +563,16 @@ export class LifecycleProcess implements OnApplicationBootstrap, OnModuleDestroy
     for await (const event of this.store.readAll({ direction: 'backwards', from: 'end', maxCount: 1 }))
       return event.position;
     return null;
+  }
+
+  /** An instant (ms since the epoch) kept in the checkpoint table, in its commit column. */
+  private async readInstant(name: string): Promise<number | null> {
+    const position = await this.readCheckpoint(name);
+    return position ? Number(position.commit) : null;
+  }
+
+  private async writeInstant(name: string, at: number): Promise<void> {
+    await this.writeCheckpoint(name, { commit: BigInt(at), prepare: 0n });
   }
 
   private async readCheckpoint(name: string): Promise<GlobalPosition | null> {
