@@ -42,7 +42,7 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationBootstrap(): void {
     this.ready = whenServing(this.nats, this.store).then(
-      (connection) => {
+      async (connection) => {
         this.subscription = connection.subscribe(auditSubjectWildcard(this.settings.subjectPrefix), {
           queue: `${this.settings.subjectPrefix}-audit`,
           callback: (_error, message) =>
@@ -50,6 +50,8 @@ export class NatsAuditListener implements OnApplicationBootstrap, OnApplicationS
               this.logger.error({ message: 'audit query handling failed', error: describeError(error) }),
             ),
         });
+        // Ready once the server has the subscription (see NatsCommandListener).
+        await connection.flush().catch(() => undefined);
       },
       () => undefined, // closed before it could serve: shutting down
     );

@@ -76,6 +76,9 @@ export class NatsCommandListener implements OnApplicationBootstrap, OnApplicatio
           queue: `${this.settings.subjectPrefix}-command-api`,
         });
         this.loop = this.consume(this.subscription);
+        // Ready once the server has the subscription, not when it is sent: a client on another connection
+        // asking at once got "no responders" (regression: a restarted command API's first command).
+        await connection.flush().catch(() => undefined);
         this.logger.log({ message: 'listening for commands', subject });
       },
       () => undefined, // closed before it could serve: shutting down

@@ -42,11 +42,13 @@ export class CrlNatsListener implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.ready = this.nats.whenReady().then(
-      (connection) => {
+      async (connection) => {
         this.subscription = connection.subscribe(pkiCrlSubject(this.prefix), {
           queue: `${this.prefix}-pki`,
           callback: (_error, message) => void this.handle(message),
         });
+        // Ready once the server has the subscription (see NatsCommandListener).
+        await connection.flush().catch(() => undefined);
       },
       () => undefined, // closed before it connected: shutting down
     );
