@@ -1,14 +1,14 @@
 import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import {
-  NatsClientSettings,
+  KeyVaultClientSettings,
   PortSetting,
   POSTGRES_URL,
   SwitchSetting,
   WholeNumberSetting,
 } from '@certm3/app-runtime';
 
-/** The command API's settings: the common ones, NATS's (NatsClientSettings), and its own. */
-export class CommandApiSettings extends NatsClientSettings {
+/** The command API's settings: the common ones, NATS's, the key vault's (KeyVaultClientSettings), and its own. */
+export class CommandApiSettings extends KeyVaultClientSettings {
   /** Health and metrics. */
   @PortSetting()
   COMMAND_API_HTTP_PORT = 3000;
@@ -31,33 +31,6 @@ export class CommandApiSettings extends NatsClientSettings {
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters (e.g. openssl rand -base64 32)' })
   COMMAND_DIGEST_KEY?: string = undefined;
-
-  /**
-   * The master key of the key hierarchy (docs/key-hierarchy.md): 32 bytes, base64. It is never written
-   * anywhere by certm3. Set it, or CERTM3_MASTER_KEY_FILE, not both; without one the command API does not
-   * start (`npm start` creates a key file on a fresh machine).
-   */
-  @IsOptional()
-  @IsString()
-  CERTM3_MASTER_KEY?: string = undefined;
-
-  /** A file holding the master key in base64, readable by its owner only. */
-  @IsOptional()
-  @IsString()
-  CERTM3_MASTER_KEY_FILE?: string = undefined;
-
-  /** The key vault's own database (wrapped keys only), created if missing. Not a read model. */
-  @IsString()
-  @Matches(POSTGRES_URL, { message: 'must be a postgres:// or postgresql:// URL' })
-  KEY_VAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/certm3_key_vault';
-
-  /**
-   * Where relying parties reach certm3's CRLs, OCSP responder and CA certificates: issued certificates name
-   * `<PKI_BASE_URL>/crl/<caId>.crl`, `/ocsp` and `/ca/<caId>.crt` in their CDP and AIA.
-   */
-  @IsString()
-  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http:// or https:// URL' })
-  PKI_BASE_URL = 'http://localhost:3002';
 
   /** Data keys re-wrapped per vault transaction during a key rotation. */
   @WholeNumberSetting(1, 10_000)

@@ -13,3 +13,4 @@ export * from './dependencies/retrying-connection';
 export * from './metrics/metrics';
 export * from './event-store/deferred-event-store';
 export * from './key-vault/key-vault.module';
+export * from './key-vault/key-vault.settings';

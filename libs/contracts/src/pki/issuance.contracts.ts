@@ -5,6 +5,19 @@ import { subjectField } from './subject';
 
 const certificateId = field.uuid();
 
+/** What a request is refused for, whether it is submitted or a renewal makes it. */
+const REQUEST_REFUSALS = [
+  'POLICY_NOT_ACTIVE',
+  'AUTHORITY_DISABLED',
+  'AUTHORITY_NOT_ACTIVE',
+  'INVALID_CSR',
+  'WEAK_KEY',
+  'KEY_COMPROMISED',
+  'POLICY_VIOLATION',
+  'USER_INACTIVE',
+  'NOT_IN_ORGANIZATION',
+] as const;
+
 export const ISSUANCE_COMMANDS = commandSet(
   defineCommand({
     name: 'SubmitCertificateRequest',
@@ -35,19 +48,7 @@ export const ISSUANCE_COMMANDS = commandSet(
       notAfter: field.instant().optional().describe('at least one minute ahead; instead of validityDays'),
       ownerUserId: field.uuid().optional().describe('who the certificate is for; default: the actor'),
     },
-    refusals: [
-      'NOT_FOUND',
-      'POLICY_NOT_ACTIVE',
-      'AUTHORITY_DISABLED',
-      'AUTHORITY_NOT_ACTIVE',
-      'INVALID_CSR',
-      'WEAK_KEY',
-      'KEY_COMPROMISED',
-      'POLICY_VIOLATION',
-      'USER_INACTIVE',
-      'NOT_IN_ORGANIZATION',
-      'REQUEST_ALREADY_EXISTS',
-    ],
+    refusals: ['NOT_FOUND', ...REQUEST_REFUSALS, 'REQUEST_ALREADY_EXISTS'],
   }),
   defineCommand({
     name: 'RenewCertificate',
@@ -62,20 +63,7 @@ export const ISSUANCE_COMMANDS = commandSet(
         .optional()
         .describe('a PKCS#10 CSR for the new key; required when the requester keeps the key'),
     },
-    refusals: [
-      'NOT_FOUND',
-      'CERTIFICATE_NOT_RENEWABLE',
-      'CERTIFICATE_ALREADY_RENEWED',
-      'POLICY_NOT_ACTIVE',
-      'AUTHORITY_DISABLED',
-      'AUTHORITY_NOT_ACTIVE',
-      'INVALID_CSR',
-      'WEAK_KEY',
-      'KEY_COMPROMISED',
-      'POLICY_VIOLATION',
-      'USER_INACTIVE',
-      'NOT_IN_ORGANIZATION',
-    ],
+    refusals: ['NOT_FOUND', 'CERTIFICATE_NOT_RENEWABLE', 'CERTIFICATE_ALREADY_RENEWED', ...REQUEST_REFUSALS],
   }),
   defineCommand({
     name: 'ExportPrivateKey',
