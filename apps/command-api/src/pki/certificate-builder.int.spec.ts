@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { issuerProfile, randomSerialNumber, writeLeafCertificate } from '@certm3/pki';
+import { opensslP256Request } from '../../../../libs/pki/src/testing/openssl-authority';
 import {
   buildAuthorityCertificate,
   exportPrivateKey,
@@ -44,21 +45,7 @@ describe('certificates certm3 builds, as openssl reads them', () => {
       issuer: { certificate: root.certificate, privateKey: rootKeys.privateKey },
     });
     // The requester keeps their key: openssl makes it and the CSR.
-    openssl(
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'leaf.key',
-      '-subj',
-      '/CN=www.example.com',
-      '-out',
-      'leaf.csr',
-    );
+    opensslP256Request(openssl, 'leaf', 'www.example.com');
     const csr = new x509.Pkcs10CertificateRequest(execFileSync('cat', [join(dir, 'leaf.csr')]).toString());
     // The leaf as issuance writes it (libs/pki's writer), under the intermediate this builder made.
     const leafDer = await writeLeafCertificate({

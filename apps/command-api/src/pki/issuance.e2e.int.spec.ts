@@ -8,6 +8,7 @@ import { CommandReply } from '@certm3/contracts';
 import { collect, EventStore } from '@certm3/event-store';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { CommandApiTestStack } from '../testing/command-api-test-stack';
+import { activePolicy, createOrganization, registerUser } from '../testing/fixtures';
 
 type Data = Record<string, unknown> & { id: string };
 
@@ -476,35 +477,13 @@ describe('certificate issuance over NATS', () => {
   );
 
   it('needs certificates:create in the policy’s organization: a requester of one organization asks under its policies only', async () => {
-    const organization = async (code: string) =>
-      ok(
-        await client.reply('CreateOrganization', {
-          orgCode: `${code}_${randomUUID().slice(0, 6).toUpperCase()}`,
-          name: code,
-        }),
-      ).id;
-    const [acme, globex] = [await organization('ACME'), await organization('GLOBEX')];
-    const policyIn = async (organizationId: string) => {
-      const id = ok(
-        await client.reply('CreatePolicy', {
-          policyCode: `org-${organizationId.slice(0, 8)}`,
-          name: 'Per organization',
-          issuerId: caId,
-          organizationId,
-          policyRules: {},
-        }),
-      ).id;
-      ok(await client.reply('ActivatePolicy', { policyId: id }));
-      return id;
-    };
+    const [acme, globex] = [
+      await createOrganization(client, 'ACME'),
+      await createOrganization(client, 'GLOBEX'),
+    ];
+    const policyIn = (organizationId: string) => activePolicy(client, { issuerId: caId, organizationId });
     const [acmePolicy, globexPolicy] = [await policyIn(acme), await policyIn(globex)];
-    const requester = ok(
-      await client.reply('RegisterUser', {
-        username: `requester-${randomUUID().slice(0, 6)}`,
-        email: `requester-${randomUUID().slice(0, 6)}@example.com`,
-        password: 'a long enough password',
-      }),
-    ).id;
+    const requester = await registerUser(client, 'requester');
     ok(await client.reply('AddUserToOrganization', { userId: requester, organizationId: acme }));
     ok(
       await client.reply('AssignRole', {

@@ -13,6 +13,7 @@ import { READ_MODELS } from '../../../projector/src/read-models';
 import { caughtUp, ProjectorTestStack } from '../../../projector/src/testing/projector-test-stack';
 import { authorityKeyContext } from './authority-signing-keys';
 import { certificateKeyContext } from './issuance.definitions';
+import { opensslP256Request } from '../../../../libs/pki/src/testing/openssl-authority';
 
 type Data = Record<string, unknown> & { id: string };
 const ok = (reply: CommandReply): Data => {
@@ -99,25 +100,7 @@ describe('no private key in clear anywhere certm3 writes', () => {
         ),
       );
     const dir = mkdtempSync(join(tmpdir(), 'certm3-secrets-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        'kept.key',
-        '-subj',
-        '/CN=kept.example.com',
-        '-out',
-        'kept.csr',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
+    opensslP256Request((...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' }), 'kept');
     ok(
       await client.reply('SubmitCertificateRequest', {
         policyId,

@@ -79,8 +79,15 @@ export function opensslAuthority(keyArgs: string[]): OpensslAuthority {
   };
 }
 
-/** `<name>.key` (P-256) and `<name>.csr` for /CN=<name>.example.com, as a client asking for a certificate makes them. */
-export function opensslP256Request(openssl: (...args: string[]) => unknown, name: string): void {
+/**
+ * `<name>.key` (P-256) and `<name>.csr` for /CN=<commonName> (default `<name>.example.com`), as a client
+ * asking for a certificate makes them.
+ */
+export function opensslP256Request(
+  openssl: (...args: string[]) => unknown,
+  name: string,
+  commonName = `${name}.example.com`,
+): void {
   openssl(
     'req',
     '-new',
@@ -92,7 +99,7 @@ export function opensslP256Request(openssl: (...args: string[]) => unknown, name
     '-keyout',
     `${name}.key`,
     '-subj',
-    `/CN=${name}.example.com`,
+    `/CN=${commonName}`,
     '-out',
     `${name}.csr`,
   );
