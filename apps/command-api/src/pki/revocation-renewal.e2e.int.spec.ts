@@ -20,6 +20,7 @@ import { collect, EventStore } from '@certm3/event-store';
 import { createTestCertificate } from '@certm3/test-support/certificates';
 import { CommandClient } from '@certm3/test-support/command-client';
 import { CommandApiTestStack } from '../testing/command-api-test-stack';
+import { activePolicy, createOrganization, registerUser } from '../testing/fixtures';
 
 type Data = Record<string, unknown> & { id: string };
 
@@ -248,34 +249,12 @@ describe('revocation and renewal over NATS', () => {
   });
 
   it('revokes under a grant scoped to the certificate’s organization, and nowhere else', async () => {
-    const organization = async (code: string) =>
-      ok(
-        await client.reply('CreateOrganization', {
-          orgCode: `${code}_${randomUUID().slice(0, 6).toUpperCase()}`,
-          name: code,
-        }),
-      ).id;
-    const [acme, globex] = [await organization('ACME'), await organization('GLOBEX')];
-    const policyIn = async (organizationId: string) => {
-      const id = ok(
-        await client.reply('CreatePolicy', {
-          policyCode: `revoke-${organizationId.slice(0, 8)}`,
-          name: 'Per organization',
-          issuerId: caId,
-          organizationId,
-          policyRules: {},
-        }),
-      ).id;
-      ok(await client.reply('ActivatePolicy', { policyId: id }));
-      return id;
-    };
-    const officer = ok(
-      await client.reply('RegisterUser', {
-        username: `officer-${randomUUID().slice(0, 6)}`,
-        email: `officer-${randomUUID().slice(0, 6)}@example.com`,
-        password: 'a long enough password',
-      }),
-    ).id;
+    const [acme, globex] = [
+      await createOrganization(client, 'ACME'),
+      await createOrganization(client, 'GLOBEX'),
+    ];
+    const policyIn = (organizationId: string) => activePolicy(client, { issuerId: caId, organizationId });
+    const officer = await registerUser(client, 'officer');
     ok(await client.reply('AddUserToOrganization', { userId: officer, organizationId: acme }));
     const roleId = ok(
       await client.reply('CreateRole', {
@@ -311,27 +290,10 @@ describe('revocation and renewal over NATS', () => {
   });
 
   it('renews only as a request could be made (regression: an organization’s requester renewed a global policy’s certificate with their own names and key)', async () => {
-    const organizationId = ok(
-      await client.reply('CreateOrganization', {
-        orgCode: `RENEW_${randomUUID().slice(0, 6).toUpperCase()}`,
-        name: 'renew',
-      }),
-    ).id;
-    const member = ok(
-      await client.reply('RegisterUser', {
-        username: `member-${randomUUID().slice(0, 6)}`,
-        email: `member-${randomUUID().slice(0, 6)}@example.com`,
-        password: 'a long enough password',
-      }),
-    ).id;
+    const organizationId = await createOrganization(client, 'RENEW');
+    const member = await registerUser(client, 'member');
     ok(await client.reply('AddUserToOrganization', { userId: member, organizationId }));
-    const requester = ok(
-      await client.reply('RegisterUser', {
-        username: `renewer-${randomUUID().slice(0, 6)}`,
-        email: `renewer-${randomUUID().slice(0, 6)}@example.com`,
-        password: 'a long enough password',
-      }),
-    ).id;
+    const requester = await registerUser(client, 'renewer');
     ok(await client.reply('AddUserToOrganization', { userId: requester, organizationId }));
     ok(
       await client.reply('AssignRole', {
@@ -472,7 +434,7 @@ describe('revocation and renewal over NATS', () => {
     );
   });
 
-  it('renews a certificate once when ten renewals race, and holds it once when ten holds race', async () => {
+  it('renews a certificate once when ten renewals race, and holds and releases it once when ten of each race', async () => {
     const { certificateId } = (await issueServerSide()) as unknown as { certificateId: string };
     const renewals = await Promise.all(
       Array.from({ length: 10 }, () => client.reply('RenewCertificate', { certificateId })),
@@ -501,6 +463,13 @@ describe('revocation and renewal over NATS', () => {
     expect(holds.filter((reply) => reply.ok)).toHaveLength(1);
     expect(new Set(holds.filter((reply) => !reply.ok).map(refusal))).toEqual(
       new Set(['CERTIFICATE_ALREADY_SUSPENDED']),
+    );
+    const releases = await Promise.all(
+      Array.from({ length: 10 }, () => client.reply('ReleaseCertificateHold', { certificateId })),
+    );
+    expect(releases.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(new Set(releases.filter((reply) => !reply.ok).map(refusal))).toEqual(
+      new Set(['CERTIFICATE_NOT_SUSPENDED']),
     );
   });
 });
